@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Phyght.AppHost.Hosting;
+
+public static class AzuriteBuilderExtensions
+{
+    private const string Install = "npm ci (at the repo root; installs the pinned azurite package)";
+
+    /// <summary>Adds Azurite's blob service from the repo's <c>node_modules</c>, its data under the data folder.</summary>
+    public static IResourceBuilder<AzuriteResource> AddAzurite(this IDistributedApplicationBuilder builder, string name)
+    {
+        var dataPath = DataFolder.Resolve(builder);
+        var azuriteData = Directory.CreateDirectory(Path.Combine(dataPath, "azurite")).FullName;
+        var repoRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var script = builder.Configuration["Phyght:Azurite:Script"]
+            ?? Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        var node = ServerBinary.Find("node");
+        var resource = new AzuriteResource(name, node ?? "node", azuriteData);
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHttpClient(healthCheckKey);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey,
+            sp => new AzuriteUpCheck(resource, sp.GetRequiredService<IHttpClientFactory>().CreateClient(healthCheckKey)),
+            HealthStatus.Unhealthy,
+            tags: null));
+
+        return builder.AddResource(resource)
+            .WithEndpoint(name: AzuriteResource.BlobEndpointName, scheme: "http")
+            .WithArgs(context =>
+            {
+                context.Args.Add(script);
+                context.Args.Add("--blobHost");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--blobPort");
+                context.Args.Add(resource.BlobEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--location");
+                context.Args.Add(azuriteData);
+                context.Args.Add("--disableTelemetry");
+                context.Args.Add("--skipApiVersionCheck");
+                context.Args.Add("--loose");
+            })
+            .WithRequiredBinary(node is not null && File.Exists(script) ? node : null, script, Install)
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("Storage");
+    }
+
+    /// <summary>The blob service as a connection-string resource; Running once Azurite is healthy.</summary>
+    public static IResourceBuilder<AzuriteBlobsResource> AddBlobs(this IResourceBuilder<AzuriteResource> azurite, string name)
+    {
+        var blobs = new AzuriteBlobsResource(name, azurite.Resource);
+        azurite.OnResourceReady(async (_, e, ct) =>
+            await e.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(blobs, s => s with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            }));
+
+        return azurite.ApplicationBuilder.AddResource(blobs)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "AzuriteBlobs",
+                State = KnownResourceStates.Waiting,
+                Properties = [],
+            })
+            .WithParentRelationship(azurite.Resource)
+            .WithIconName("Folder");
+    }
+
+    /// <summary>Azurite answers a bare <c>GET /</c> with 400 once it listens.</summary>
+    private sealed class AzuriteUpCheck(AzuriteResource resource, HttpClient http) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var url = await resource.BlobEndpoint.Property(EndpointProperty.Url).GetValueAsync(cancellationToken);
+                using var response = await http.GetAsync(url, cancellationToken);
+                return (int)response.StatusCode < 500
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"Azurite answered {(int)response.StatusCode}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message);
+            }
+        }
+    }
+}

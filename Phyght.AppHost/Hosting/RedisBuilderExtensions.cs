@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Phyght.AppHost.Hosting;
+
+public static class RedisBuilderExtensions
+{
+    private const string Install = "apt-get install -y redis-server";
+
+    /// <summary>Adds a redis-server with append-only persistence under the data folder.</summary>
+    public static IResourceBuilder<RedisServerResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var dataPath = DataFolder.Resolve(builder);
+        var redisData = Directory.CreateDirectory(Path.Combine(dataPath, "redis")).FullName;
+        var binary = builder.Configuration["Phyght:Redis:Command"] ?? "redis-server";
+        var redisServer = ServerBinary.Find(binary);
+        var resource = new RedisServerResource(name, redisServer ?? binary, redisData);
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new RedisPingCheck(resource), HealthStatus.Unhealthy, tags: null));
+
+        return builder.AddResource(resource)
+            .WithEndpoint(name: RedisServerResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port");
+                context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--dir");
+                context.Args.Add(redisData);
+                context.Args.Add("--appendonly");
+                context.Args.Add("yes");
+                context.Args.Add("--save");
+                context.Args.Add("");
+                context.Args.Add("--daemonize");
+                context.Args.Add("no");
+            })
+            .WithRequiredBinary(redisServer, binary, Install)
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("Memory");
+    }
+
+    private sealed class RedisPingCheck(RedisServerResource resource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                var options = ConfigurationOptions.Parse(connectionString!);
+                options.AbortOnConnectFail = true;
+                options.ConnectTimeout = 2000;
+                await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+                await connection.GetDatabase().PingAsync();
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+var builder = DistributedApplication.CreateBuilder(args);
+
+var postgres = builder.AddPostgresServer("postgres");
+var database = postgres.AddDatabase("phyght");
+
+var redis = builder.AddRedisServer("redis");
+
+var storage = builder.AddAzurite("storage");
+var blobs = storage.AddBlobs("blobs");
+
+builder.AddProject<Projects.Phyght_Api>("api")
+    .WithReference(database).WaitFor(database)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(blobs).WaitFor(blobs)
+    .WithServiceDefaults()
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Phyght_Worker>("worker")
+    .WithReference(database).WaitFor(database)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(blobs).WaitFor(blobs)
+    .WithServiceDefaults()
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();

@@ -1,0 +1,85 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Npgsql;
+using Phyght.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Phyght.Tests.EndToEnd;
+
+[Collection(StackCollection.Name)]
+public sealed class StackTests(StackFixture fixture)
+{
+    private PhyghtStack Stack => fixture.Stack;
+
+    [Fact]
+    public void Every_resource_is_running_and_healthy()
+    {
+        foreach (var name in PhyghtStack.AllResources)
+        {
+            Assert.True(Stack.App.ResourceNotifications.TryGetCurrentState(name, out var state), $"{name} has no state");
+            Assert.Equal(KnownResourceStates.Running, state.Snapshot.State?.Text);
+            Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, state.Snapshot.HealthStatus);
+        }
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public async Task Health_names_the_database_redis_and_blob_checks(string service)
+    {
+        using var http = Stack.App.CreateHttpClient(service);
+        var report = await http.GetFromJsonAsync<JsonElement>("/health");
+
+        Assert.Equal("Healthy", report.GetProperty("status").GetString());
+        var checks = report.GetProperty("checks");
+        foreach (var check in new[] { "PhyghtDbContext", "StackExchange.Redis", "blobs" })
+        {
+            Assert.True(checks.TryGetProperty(check, out var entry), $"{service} /health lacks {check}: {checks}");
+            Assert.Equal("Healthy", entry.GetProperty("status").GetString());
+        }
+
+        using var alive = await http.GetAsync("/alive");
+        Assert.True(alive.IsSuccessStatusCode);
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public async Task Services_receive_connection_strings_of_the_servers_the_apphost_started(string service)
+    {
+        // The environment DCP actually gave the running process, as the dashboard shows it.
+        Assert.True(Stack.App.ResourceNotifications.TryGetCurrentState(service, out var state));
+        var env = state.Snapshot.EnvironmentVariables.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value!);
+
+        var database = env["ConnectionStrings__phyght"];
+        Assert.Equal(await Stack.ConnectionStringAsync("phyght"), database);
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+            Assert.Equal("phyght", await command.ExecuteScalarAsync());
+        }
+
+        var redis = env["ConnectionStrings__redis"];
+        Assert.Equal(await Stack.ConnectionStringAsync("redis"), redis);
+        await using (var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis))
+        {
+            var latency = await multiplexer.GetDatabase().PingAsync();
+            Assert.True(latency >= TimeSpan.Zero);
+        }
+
+        var blobs = env["ConnectionStrings__blobs"];
+        Assert.Equal(await Stack.ConnectionStringAsync("blobs"), blobs);
+        var client = new BlobServiceClient(blobs);
+        var container = client.GetBlobContainerClient($"wiring-{Guid.NewGuid():N}");
+        await container.CreateAsync();
+        var names = new List<string>();
+        await foreach (var item in client.GetBlobContainersAsync())
+        {
+            names.Add(item.Name);
+        }
+        Assert.Contains(container.Name, names);
+        await container.DeleteAsync();
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Phyght.Tests.Infrastructure;
+
+/// <summary>
+/// The whole AppHost started through <c>Aspire.Hosting.Testing</c> on its own data folder: real PostgreSQL, Redis,
+/// Azurite, API and worker. Dispose stops every process it started.
+/// </summary>
+public sealed class PhyghtStack : IAsyncDisposable
+{
+    public static readonly string[] AllResources = ["postgres", "phyght", "redis", "storage", "blobs", "api", "worker"];
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private PhyghtStack(DistributedApplication app, string dataPath, CapturedLogs logs)
+    {
+        App = app;
+        DataPath = dataPath;
+        Logs = logs;
+    }
+
+    /// <summary>What the AppHost logged, its resources' console output included.</summary>
+    public CapturedLogs Logs { get; }
+
+    public DistributedApplication App { get; }
+
+    public string DataPath { get; }
+
+    public static string NewDataFolder(string? under = null)
+    {
+        var path = Path.Combine(under ?? Path.GetTempPath(), $"phyght-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Builds and starts the stack; waits until <paramref name="waitHealthy"/> resources are healthy.</summary>
+    public static async Task<PhyghtStack> StartAsync(
+        string? dataPath = null,
+        IEnumerable<string>? extraArgs = null,
+        IEnumerable<string>? waitHealthy = null,
+        CancellationToken ct = default)
+    {
+        dataPath ??= NewDataFolder();
+        string[] args = [$"--Phyght:DataPath={dataPath}", .. extraArgs ?? []];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(args, ct);
+        var logs = new CapturedLogs();
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning)
+            .AddProvider(logs));
+
+        var app = await builder.BuildAsync(ct);
+        var stack = new PhyghtStack(app, dataPath, logs);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            foreach (var resource in waitHealthy ?? AllResources)
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+        return stack;
+    }
+
+    public HttpClient CreateApiClient() => App.CreateHttpClient("api");
+
+    public HttpClient CreateWorkerClient() => App.CreateHttpClient("worker");
+
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
+
+    /// <summary>The OS process ids of every resource that runs as a process, read from the resource snapshots.</summary>
+    public IReadOnlyList<int> ProcessIds()
+    {
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
+        var pids = new List<int>();
+        foreach (var resource in model.Resources)
+        {
+            if (App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state))
+            {
+                var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+                if (pid is not null && int.TryParse(pid.ToString(), out var id))
+                {
+                    pids.Add(id);
+                }
+            }
+        }
+        return pids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(_ => { });
+        await App.DisposeAsync();
+    }
+}

@@ -1,0 +1,2 @@
+global using Phyght.Core;
+global using Phyght.Worker.Extensions;
