@@ -1,2 +1,5 @@
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using Microsoft.EntityFrameworkCore;
+global using Phyght.Api.Infrastructure;
 global using Phyght.Core;
-global using Phyght.Api.Extensions;
+global using Phyght.Core.Data;

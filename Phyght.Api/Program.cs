@@ -1,3 +1,8 @@
+using Phyght.Api.Auth;
+using Phyght.Api.Sync;
+using Phyght.Api.Uploads;
+using Phyght.Api.Videos;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -5,6 +10,17 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseApiPipeline();
 app.MapDefaultEndpoints();
+app.MapApiReference();
 
+app.MapAuthEndpoints();
+app.MapProfileEndpoints();
+app.MapVideoEndpoints();
+app.MapUploadEndpoints();
+app.MapSyncEndpoints();
+
+await app.PrepareDatabaseAsync();
 app.Run();
+
+public partial class Program;

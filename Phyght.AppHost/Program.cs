@@ -8,10 +8,16 @@ var redis = builder.AddRedisServer("redis");
 var storage = builder.AddAzurite("storage");
 var blobs = storage.AddBlobs("blobs");
 
-builder.AddProject<Projects.Phyght_Api>("api")
+var jwtSigningKey = builder.CreateGeneratedSecret("jwt-signing-key", bytes: 48);
+
+var api = builder.AddProject<Projects.Phyght_Api>("api")
     .WithReference(database).WaitFor(database)
     .WithReference(redis).WaitFor(redis)
     .WithReference(blobs).WaitFor(blobs)
+    .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
+    .WithBootstrapAdmin()
+    .WithConfigurationSection("RateLimits")
+    .WithConfigurationSection("Storage")
     .WithServiceDefaults()
     .WithHttpHealthCheck("/health");
 
@@ -19,6 +25,7 @@ builder.AddProject<Projects.Phyght_Worker>("worker")
     .WithReference(database).WaitFor(database)
     .WithReference(redis).WaitFor(redis)
     .WithReference(blobs).WaitFor(blobs)
+    .WaitFor(api)
     .WithServiceDefaults()
     .WithHttpHealthCheck("/health");
 

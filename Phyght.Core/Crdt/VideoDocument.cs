@@ -125,7 +125,7 @@ public sealed record VideoDocument
         {
             return this; // born removed: a remove that had seen it arrived first
         }
-        var dots = LiveTagDots.GetValueOrDefault(tag) ?? ImmutableSortedSet.Create<Dot>(DotOrder.Instance);
+        var dots = LiveTagDots.GetValueOrDefault(tag) ?? ImmutableSortedSet.Create<Dot>(DotComparer.Instance);
         return this with { LiveTagDots = LiveTagDots.SetItem(tag, dots.Add(dot)) };
     }
 
@@ -152,7 +152,7 @@ public sealed record VideoDocument
         {
             return this;
         }
-        var survivors = dots.Where(d => !context.Covers(d)).ToImmutableSortedSet(DotOrder.Instance);
+        var survivors = dots.Where(d => !context.Covers(d)).ToImmutableSortedSet(DotComparer.Instance);
         // A dot the remove had not seen survives: add wins over a concurrent remove.
         Note(conflicts, !survivors.IsEmpty, $"tag:{tag}");
         return this with
@@ -175,15 +175,16 @@ public sealed record VideoDocument
         && Tags.SequenceEqual(other.Tags)
         && LiveTagDots.Count == other.LiveTagDots.Count
         && LiveTagDots.All(t => other.LiveTagDots.TryGetValue(t.Key, out var o) && o.SetEquals(t.Value));
+}
 
-    private sealed class DotOrder : IComparer<Dot>
+/// <summary>Dots ordered by actor (ordinal), then seq.</summary>
+public sealed class DotComparer : IComparer<Dot>
+{
+    public static readonly DotComparer Instance = new();
+
+    public int Compare(Dot x, Dot y)
     {
-        public static readonly DotOrder Instance = new();
-
-        public int Compare(Dot x, Dot y)
-        {
-            var byActor = string.CompareOrdinal(x.Actor, y.Actor);
-            return byActor != 0 ? byActor : x.Seq.CompareTo(y.Seq);
-        }
+        var byActor = string.CompareOrdinal(x.Actor, y.Actor);
+        return byActor != 0 ? byActor : x.Seq.CompareTo(y.Seq);
     }
 }

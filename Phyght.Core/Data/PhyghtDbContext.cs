@@ -1,7 +1,83 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
+using Phyght.Core.Accounts;
+using Phyght.Core.Videos;
 
 namespace Phyght.Core.Data;
 
-public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options) : DbContext(options)
+public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
+    : IdentityUserContext<PhyghtUser, Guid>(options)
 {
+    public DbSet<Profile> Profiles => Set<Profile>();
+    public DbSet<Video> Videos => Set<Video>();
+    public DbSet<CrdtOperation> CrdtOperations => Set<CrdtOperation>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<ProcessingJob> ProcessingJobs => Set<ProcessingJob>();
+
+    /// <summary>The one Npgsql configuration every host and the design-time factory use.</summary>
+    public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
+    {
+        npgsql.MapEnum<VideoStatus>("video_status");
+        npgsql.MapEnum<UserRole>("user_role");
+        npgsql.MapEnum<JobState>("job_state");
+    }
+
+    public static void Configure(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        base.OnModelCreating(model);
+        model.HasPostgresExtension("pg_trgm");
+
+        model.Entity<Profile>(profile =>
+        {
+            profile.ToTable("profiles");
+            profile.HasIndex(p => p.Username).IsUnique();
+            profile.Property(p => p.Role).HasDefaultValue(UserRole.User);
+            profile.HasOne<PhyghtUser>().WithOne().HasForeignKey<Profile>(p => p.Id).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Video>(video =>
+        {
+            video.ToTable("videos");
+            video.Property(v => v.VectorClock).HasColumnType("jsonb");
+            video.Property(v => v.CrdtState).HasColumnType("jsonb");
+            video.Property(v => v.ProcessingResults).HasColumnType("jsonb");
+            video.Property(v => v.Status).HasDefaultValue(VideoStatus.Uploading);
+            video.HasOne<Profile>().WithMany().HasForeignKey(v => v.LastModifiedBy).OnDelete(DeleteBehavior.SetNull);
+            video.HasIndex(v => new { v.Status, v.CreatedAt });
+            video.HasIndex(v => new { v.Category, v.CreatedAt });
+            video.HasIndex(v => new { v.IsFeatured, v.CreatedAt });
+            video.HasIndex(v => new { v.CreatedAt, v.Id });
+            video.HasIndex(v => v.Title).HasMethod("gin").HasOperators("gin_trgm_ops");
+            video.HasIndex(v => v.Description).HasMethod("gin").HasOperators("gin_trgm_ops");
+        });
+
+        model.Entity<CrdtOperation>(op =>
+        {
+            op.ToTable("crdt_operations");
+            op.Property(o => o.Id).UseIdentityAlwaysColumn();
+            op.Property(o => o.Value).HasColumnType("jsonb");
+            op.Property(o => o.Context).HasColumnType("jsonb");
+            op.HasIndex(o => new { o.VideoId, o.Actor, o.Seq }).IsUnique();
+            op.HasIndex(o => new { o.VideoId, o.Id });
+            op.HasOne<Video>().WithMany().HasForeignKey(o => o.VideoId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<RefreshToken>(token =>
+        {
+            token.ToTable("refresh_tokens");
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.FamilyId);
+            token.HasOne<PhyghtUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ProcessingJob>(job =>
+        {
+            job.ToTable("processing_jobs");
+            job.HasIndex(j => new { j.State, j.RunAfter });
+            job.HasOne<Video>().WithMany().HasForeignKey(j => j.VideoId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
 }

@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Phyght.Core.Accounts;
+
+namespace Phyght.Api.Auth;
+
+/// <summary>Who is calling: the user id from the token, and the role the database gives that user (read once per request).</summary>
+public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
+{
+    private UserRole? _role;
+    private bool _loaded;
+
+    public Guid? UserId =>
+        Guid.TryParse(accessor.HttpContext?.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? accessor.HttpContext?.User.FindFirstValue("sub"), out var id)
+            ? id
+            : null;
+
+    /// <summary>Null for anonymous callers and for tokens whose user has no profile.</summary>
+    public async Task<UserRole?> RoleAsync(CancellationToken ct)
+    {
+        if (!_loaded)
+        {
+            _loaded = true;
+            if (UserId is { } id)
+            {
+                _role = await db.Profiles.Where(p => p.Id == id).Select(p => (UserRole?)p.Role).SingleOrDefaultAsync(ct);
+            }
+        }
+        return _role;
+    }
+
+    public async Task<bool> IsStaffAsync(CancellationToken ct) => (await RoleAsync(ct))?.IsStaff() ?? false;
+}

@@ -1,0 +1,50 @@
+using Phyght.Core.Accounts;
+
+namespace Phyght.Api.Auth;
+
+public static class ProfileEndpoints
+{
+    public static IEndpointRouteBuilder MapProfileEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var profiles = routes.MapGroup("/profiles").WithTags("Profiles");
+        profiles.MapGet("/me", MeAsync).RequireAuthorization(Policies.SignedIn);
+        profiles.MapPut("/{id:guid}/role", SetRoleAsync).RequireAuthorization(Policies.CanDelete);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> MeAsync(Caller caller, PhyghtDbContext db, CancellationToken ct)
+    {
+        var id = caller.UserId!.Value;
+        var profile = await db.Profiles.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, ct);
+        var email = await db.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
+        return profile is null ? Problems.NotFound("Your profile") : TypedResults.Ok(ProfileResponse.From(profile, email));
+    }
+
+    private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(
+        Guid id, RoleRequest request, PhyghtDbContext db, Caller caller, TimeProvider time, ILogger<Caller> logger, CancellationToken ct)
+    {
+        if (!UserRoleNames.TryParse(request.Role, out var role))
+        {
+            return Problems.Validation("role", "Must be one of admin, moderator, user.");
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var profile = await db.Profiles.FromSqlInterpolated($"SELECT * FROM profiles WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+        if (profile is null)
+        {
+            return Problems.NotFound("The profile");
+        }
+        if (profile.Role == UserRole.Admin && role != UserRole.Admin
+            && await db.Profiles.CountAsync(p => p.Role == UserRole.Admin, ct) == 1)
+        {
+            return Problems.Conflict("This is the last admin; make another admin first.");
+        }
+        var previous = profile.Role;
+        profile.Role = role;
+        profile.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        logger.LogInformation("User {AdminId} changed the role of {UserId} from {OldRole} to {NewRole}", caller.UserId, id, previous, role);
+        var email = await db.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
+        return TypedResults.Ok(ProfileResponse.From(profile, email));
+    }
+}

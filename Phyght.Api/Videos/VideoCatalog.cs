@@ -1,0 +1,157 @@
+using Azure.Storage.Blobs;
+using Phyght.Core.Crdt;
+using Phyght.Core.Videos;
+
+namespace Phyght.Api.Videos;
+
+public abstract record UpdateOutcome
+{
+    public sealed record Updated(Video Video) : UpdateOutcome;
+    public sealed record NotFound : UpdateOutcome;
+    public sealed record Stale(VectorClock ServerClock, long ServerVersion) : UpdateOutcome;
+}
+
+/// <summary>The catalogue's reads and writes. Every metadata change goes through <see cref="VideoChangeWriter"/>.</summary>
+public sealed class VideoCatalog(
+    PhyghtDbContext db,
+    VideoChangeWriter writer,
+    TimeProvider time,
+    BlobServiceClient blobs,
+    ILogger<VideoCatalog> logger)
+{
+    private static readonly Dictionary<OpType, OpType[]> FieldOps = new()
+    {
+        [OpType.UpdateTitle] = [OpType.UpdateTitle],
+        [OpType.UpdateDescription] = [OpType.UpdateDescription],
+        [OpType.UpdateCategory] = [OpType.UpdateCategory],
+        [OpType.UpdateFeatured] = [OpType.UpdateFeatured],
+        [OpType.SetTags] = [OpType.AddTag, OpType.RemoveTag, OpType.SetTags],
+    };
+
+    /// <summary>Anonymous callers and users see ready videos only; staff see every status. Deleted videos never.</summary>
+    public IQueryable<Video> Readable(bool staff) =>
+        db.Videos.AsNoTracking().Where(v => v.DeletedAt == null && (staff || v.Status == VideoStatus.Ready));
+
+    public async Task<(List<Video> Videos, long Total)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
+    {
+        var videos = Readable(staff);
+        if (query.Status is { } status)
+        {
+            videos = videos.Where(v => v.Status == status);
+        }
+        if (query.Category is { } category)
+        {
+            videos = videos.Where(v => v.Category == category);
+        }
+        if (query.Featured is { } featured)
+        {
+            videos = videos.Where(v => v.IsFeatured == featured);
+        }
+        if (query.Search is { } search)
+        {
+            var pattern = "%" + search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            videos = videos.Where(v => EF.Functions.ILike(v.Title, pattern) || (v.Description != null && EF.Functions.ILike(v.Description, pattern)));
+        }
+        var total = await videos.LongCountAsync(ct);
+        var page = await videos
+            .OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id)
+            .Skip((query.Page - 1) * query.Limit)
+            .Take(query.Limit)
+            .ToListAsync(ct);
+        return (page, total);
+    }
+
+    public Task<Video?> FindReadableAsync(Guid id, bool staff, CancellationToken ct) =>
+        Readable(staff).SingleOrDefaultAsync(v => v.Id == id, ct);
+
+    public async Task<Video> CreateAsync(VideoFields fields, Guid userId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var video = new Video { Id = Guid.NewGuid(), Title = fields.Title!, Status = VideoStatus.Uploading, CreatedAt = now, UpdatedAt = now };
+        db.Videos.Add(video);
+        writer.Apply(video, VideoChangeWriter.ServerOps(VideoDocument.Empty, VideoChangeWriter.ServerActorFor(userId), fields.Changes()), userId);
+        await db.SaveChangesAsync(ct);
+        logger.LogInformation("User {UserId} created video {VideoId}", userId, video.Id);
+        return video;
+    }
+
+    public async Task<UpdateOutcome> UpdateAsync(Guid id, VideoFields fields, Guid userId, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var video = await writer.LockAsync(id, ct);
+        if (video is null || video.DeletedAt is not null)
+        {
+            return new UpdateOutcome.NotFound();
+        }
+        var document = VideoChangeWriter.DocumentOf(video);
+        var changes = fields.Changes().ToList();
+        if (fields.VectorClock is { } clientClock && await HasUnseenOpsAsync(id, clientClock, changes.Select(c => c.Type), ct))
+        {
+            logger.LogInformation("Refused a stale update of video {VideoId} by user {UserId}", id, userId);
+            return new UpdateOutcome.Stale(document.Clock, document.Version);
+        }
+        writer.Apply(video, VideoChangeWriter.ServerOps(document, VideoChangeWriter.ServerActorFor(userId), changes), userId);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        logger.LogInformation("User {UserId} updated video {VideoId} ({Fields} fields)", userId, id, changes.Count);
+        return new UpdateOutcome.Updated(video);
+    }
+
+    /// <summary>Whether the server holds ops on these fields that the client's clock does not cover.</summary>
+    private async Task<bool> HasUnseenOpsAsync(Guid id, VectorClock clientClock, IEnumerable<OpType> fields, CancellationToken ct)
+    {
+        var types = fields.SelectMany(f => FieldOps[f]).Select(t => t.ToName()).Distinct().ToList();
+        var dots = await db.CrdtOperations.Where(o => o.VideoId == id && types.Contains(o.OperationType))
+            .Select(o => new { o.Actor, o.Seq })
+            .ToListAsync(ct);
+        return dots.Any(d => !clientClock.Covers(new Dot(d.Actor, d.Seq)));
+    }
+
+    public async Task<bool> SoftDeleteAsync(Guid id, Guid userId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var deleted = await db.Videos.Where(v => v.Id == id && v.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.DeletedAt, now).SetProperty(v => v.UpdatedAt, now), ct);
+        if (deleted > 0)
+        {
+            logger.LogInformation("User {UserId} soft-deleted video {VideoId}", userId, id);
+        }
+        return deleted > 0;
+    }
+
+    /// <summary>Removes the row (its ops and jobs cascade), then every blob under the video's prefix.</summary>
+    public async Task<bool> HardDeleteAsync(Guid id, Guid userId, CancellationToken ct)
+    {
+        var deleted = await db.Videos.Where(v => v.Id == id).ExecuteDeleteAsync(ct);
+        if (deleted == 0)
+        {
+            return false;
+        }
+        foreach (var container in new[] { BlobPath.VideosContainer, BlobPath.ThumbnailsContainer })
+        {
+            var client = blobs.GetBlobContainerClient(container);
+            if (!await client.ExistsAsync(ct))
+            {
+                continue;
+            }
+            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{id}/", ct))
+            {
+                await client.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: ct);
+            }
+        }
+        logger.LogInformation("User {UserId} hard-deleted video {VideoId} with its ops, jobs and blobs", userId, id);
+        return true;
+    }
+
+    public async Task<long?> CountViewAsync(Guid id, bool staff, CancellationToken ct)
+    {
+        var counts = await db.Database
+            .SqlQuery<long>($"""
+                UPDATE videos SET view_count = view_count + 1
+                WHERE id = {id} AND deleted_at IS NULL AND ({staff} OR status = 'ready')
+                RETURNING view_count AS "Value"
+                """)
+            .ToListAsync(ct);
+        return counts.Count == 0 ? null : counts[0];
+    }
+}

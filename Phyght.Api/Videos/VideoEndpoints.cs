@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Phyght.Api.Auth;
+
+namespace Phyght.Api.Videos;
+
+public static class VideoEndpoints
+{
+    public static void AddVideos(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<VideoCatalog>();
+        builder.Services.AddSingleton<VideoUrls>();
+        builder.Services.AddSingleton<VideoResponses>();
+    }
+
+    public static IEndpointRouteBuilder MapVideoEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var videos = routes.MapGroup("").WithTags("Videos");
+        videos.MapGet("/videos", ListAsync).WithName("ListVideos");
+        videos.MapPost("/videos", CreateAsync).WithName("CreateVideo").RequireAuthorization(Policies.CanWrite);
+        videos.MapGet("/videos-update/{id:guid}", GetAsync).WithName("GetVideo");
+        videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("UpdateVideo").RequireAuthorization(Policies.CanWrite);
+        videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(Policies.CanDelete);
+        videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("CountView");
+        return routes;
+    }
+
+    private static async Task<Results<Ok<VideoListResponse>, ValidationProblem>> ListAsync(
+        string? page, string? limit, string? category, string? search, string? status, string? featured,
+        VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+    {
+        var query = VideoListQuery.Parse(page, limit, category, search, status, featured, out var errors);
+        if (query is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var (videos, total) = await catalog.ListAsync(query, await caller.IsStaffAsync(ct), ct);
+        var totalPages = (total + query.Limit - 1) / query.Limit;
+        return TypedResults.Ok(new VideoListResponse(
+            [.. videos.Select(responses.From)],
+            new PaginationResponse(query.Page, query.Limit, total, totalPages)));
+    }
+
+    private static async Task<Results<Created<VideoResponse>, ValidationProblem>> CreateAsync(
+        JsonElement body, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+    {
+        var fields = VideoFields.Parse(body, titleRequired: true, out var errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var video = await catalog.CreateAsync(fields, caller.UserId!.Value, ct);
+        return TypedResults.Created($"/videos-update/{video.Id}", responses.From(video));
+    }
+
+    private static async Task<Results<Ok<VideoResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct) =>
+        await catalog.FindReadableAsync(id, await caller.IsStaffAsync(ct), ct) is { } video
+            ? TypedResults.Ok(responses.From(video))
+            : Problems.NotFound("The video");
+
+    private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        Guid id, JsonElement body, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+    {
+        var fields = VideoFields.Parse(body, titleRequired: false, out var errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await catalog.UpdateAsync(id, fields, caller.UserId!.Value, ct) switch
+        {
+            UpdateOutcome.Updated updated => TypedResults.Ok(responses.From(updated.Video)),
+            UpdateOutcome.Stale stale => Problems.Status(StatusCodes.Status409Conflict, "Conflict",
+                "Conflict detected: Server has newer changes. Please refresh and try again.",
+                new Dictionary<string, object?>
+                {
+                    ["conflict_type"] = "vector_clock_mismatch",
+                    ["server_vector_clock"] = stale.ServerClock.Entries,
+                    ["server_version"] = stale.ServerVersion,
+                }),
+            _ => Problems.NotFound("The video"),
+        };
+    }
+
+    private static async Task<Results<Ok<DeleteResponse>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        Guid id, [FromQuery] string? hard, VideoCatalog catalog, Caller caller, CancellationToken ct)
+    {
+        var isHard = false;
+        if (hard is not null && !bool.TryParse(hard, out isHard))
+        {
+            return Problems.Validation("hard", "true or false.");
+        }
+        var userId = caller.UserId!.Value;
+        var deleted = isHard ? await catalog.HardDeleteAsync(id, userId, ct) : await catalog.SoftDeleteAsync(id, userId, ct);
+        return deleted ? TypedResults.Ok(new DeleteResponse(id, isHard ? "hard" : "soft")) : Problems.NotFound("The video");
+    }
+
+    private static async Task<Results<Ok<ViewCountResponse>, ProblemHttpResult>> CountViewAsync(
+        Guid id, VideoCatalog catalog, Caller caller, CancellationToken ct) =>
+        await catalog.CountViewAsync(id, await caller.IsStaffAsync(ct), ct) is { } count
+            ? TypedResults.Ok(new ViewCountResponse(id, count))
+            : Problems.NotFound("The video");
+}
+
+public sealed record ViewCountResponse(Guid Id, long ViewCount);

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Phyght.Core.Crdt;
+
+namespace Phyght.Api.Videos;
+
+/// <summary>Metadata fields of a create or update body, validated; absent fields are null here (and
+/// <see cref="HasDescription"/>/<see cref="HasCategory"/> tell an explicit null from an absent field).</summary>
+public sealed class VideoFields
+{
+    public string? Title { get; private set; }
+    public bool HasDescription { get; private set; }
+    public string? Description { get; private set; }
+    public bool HasCategory { get; private set; }
+    public string? Category { get; private set; }
+    public IReadOnlyList<string>? Tags { get; private set; }
+    public bool? IsFeatured { get; private set; }
+    public VectorClock? VectorClock { get; private set; }
+
+    /// <summary>The ops these fields become, in a fixed order.</summary>
+    public IEnumerable<(OpType Type, OpValue Value)> Changes()
+    {
+        if (Title is not null) yield return (OpType.UpdateTitle, OpValue.OfText(Title));
+        if (HasDescription) yield return (OpType.UpdateDescription, OpValue.OfText(Description));
+        if (HasCategory) yield return (OpType.UpdateCategory, OpValue.OfText(Category));
+        if (Tags is not null) yield return (OpType.SetTags, OpValue.OfTags(Tags));
+        if (IsFeatured is { } featured) yield return (OpType.UpdateFeatured, OpValue.OfFlag(featured));
+    }
+
+    /// <summary>Reads and validates a JSON object body; errors are per field.</summary>
+    public static VideoFields Parse(JsonElement body, bool titleRequired, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        var fields = new VideoFields();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = ["Expected a JSON object."];
+            return fields;
+        }
+        if (body.TryGetProperty("title", out var title))
+        {
+            if (title.ValueKind != JsonValueKind.String || title.GetString()!.Trim().Length == 0 || title.GetString()!.Trim().Length > OperationRules.MaxTitle)
+            {
+                errors["title"] = [$"A non-empty string of at most {OperationRules.MaxTitle} characters."];
+            }
+            else
+            {
+                fields.Title = title.GetString()!.Trim();
+            }
+        }
+        else if (titleRequired)
+        {
+            errors["title"] = ["Required."];
+        }
+        fields.HasDescription = ReadNullableText(body, "description", OperationRules.MaxDescription, errors, out var description);
+        fields.Description = description;
+        fields.HasCategory = ReadNullableText(body, "category", OperationRules.MaxCategory, errors, out var category);
+        fields.Category = category;
+        if (body.TryGetProperty("tags", out var tags))
+        {
+            if (tags.ValueKind != JsonValueKind.Array || tags.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+            {
+                errors["tags"] = ["An array of strings."];
+            }
+            else
+            {
+                fields.Tags = OperationRules.NormalizeTags(tags.EnumerateArray().Select(t => t.GetString()), out var tagError);
+                if (tagError is not null)
+                {
+                    errors["tags"] = [char.ToUpperInvariant(tagError[0]) + tagError[1..] + "."];
+                }
+            }
+        }
+        if (body.TryGetProperty("is_featured", out var featured))
+        {
+            if (featured.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                fields.IsFeatured = featured.GetBoolean();
+            }
+            else
+            {
+                errors["is_featured"] = ["A boolean."];
+            }
+        }
+        if (body.TryGetProperty("vector_clock", out var clock) && clock.ValueKind != JsonValueKind.Null)
+        {
+            fields.VectorClock = ReadClock(clock);
+            if (fields.VectorClock is null)
+            {
+                errors["vector_clock"] = ["An object mapping actors to non-negative integers."];
+            }
+        }
+        return fields;
+    }
+
+    public static VectorClock? ReadClock(JsonElement clock)
+    {
+        if (clock.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var entries = new Dictionary<string, long>();
+        foreach (var entry in clock.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt64(out var seq) || seq < 0)
+            {
+                return null;
+            }
+            entries[entry.Name] = seq;
+        }
+        return Phyght.Core.Crdt.VectorClock.From(entries);
+    }
+
+    private static bool ReadNullableText(JsonElement body, string name, int max, Dictionary<string, string[]> errors, out string? value)
+    {
+        value = null;
+        if (!body.TryGetProperty(name, out var element))
+        {
+            return false;
+        }
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (element.ValueKind != JsonValueKind.String || element.GetString()!.Length > max)
+        {
+            errors[name] = [$"A string of at most {max} characters, or null."];
+            return false;
+        }
+        value = element.GetString();
+        return true;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Phyght.Core.Crdt;
+using Phyght.Core.Videos;
+
+namespace Phyght.Api.Videos;
+
+/// <summary>A video as every endpoint returns it (api.md).</summary>
+public sealed record VideoResponse(
+    Guid Id,
+    string Title,
+    string? Description,
+    string? Category,
+    IReadOnlyList<string> Tags,
+    bool IsFeatured,
+    string Status,
+    int? Duration,
+    long? FileSize,
+    string? MimeType,
+    string? FilePath,
+    string? ThumbnailPath,
+    string? VideoUrl,
+    string? ThumbnailUrl,
+    long ViewCount,
+    IReadOnlyDictionary<string, long> VectorClock,
+    long Version,
+    Guid? LastModifiedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? DeletedAt,
+    [property: JsonPropertyName("processingResults")] JsonElement? ProcessingResults,
+    string? FailureReason);
+
+public sealed record PaginationResponse(int Page, int Limit, long Total, [property: JsonPropertyName("totalPages")] long TotalPages);
+
+public sealed record VideoListResponse(IReadOnlyList<VideoResponse> Videos, PaginationResponse Pagination);
+
+public sealed record DeleteResponse(Guid Id, string Deleted);
+
+/// <summary>Builds responses; URLs are short-lived read links a browser can fetch directly (range requests work).</summary>
+public sealed class VideoResponses(VideoUrls urls)
+{
+    public VideoResponse From(Video video) => new(
+        video.Id,
+        video.Title,
+        video.Description,
+        video.Category,
+        video.Tags,
+        video.IsFeatured,
+        video.Status.ToName(),
+        video.Duration,
+        video.FileSize,
+        video.MimeType,
+        video.FilePath,
+        video.ThumbnailPath,
+        urls.ReadUrl(video.FilePath),
+        urls.ReadUrl(video.ThumbnailPath),
+        video.ViewCount,
+        DocumentJson.DeserializeClock(video.VectorClock).Entries,
+        video.Version,
+        video.LastModifiedBy,
+        video.CreatedAt,
+        video.UpdatedAt,
+        video.DeletedAt,
+        video.ProcessingResults is null ? null : JsonDocument.Parse(video.ProcessingResults).RootElement.Clone(),
+        video.FailureReason);
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Identity;
+using Phyght.Core.Accounts;
+using Phyght.Core.Videos;
+
+namespace Phyght.Core.Data;
+
+/// <summary>An account (ASP.NET Core Identity); its public face is its <see cref="Profile"/>.</summary>
+public sealed class PhyghtUser : IdentityUser<Guid>;
+
+/// <summary><c>profiles</c> as in the seed, one per account; <see cref="Role"/> is the only source of authority.</summary>
+public sealed class Profile
+{
+    public Guid Id { get; set; }
+    public required string Username { get; set; }
+    public string? FullName { get; set; }
+    public string? AvatarUrl { get; set; }
+    public UserRole Role { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary><c>videos</c>: every column of the seed. The metadata columns are a cache of the fold of the op log;
+/// <see cref="CrdtState"/> holds the register stamps and tag dots that fold needs to continue.</summary>
+public sealed class Video
+{
+    public Guid Id { get; set; }
+    public required string Title { get; set; }
+    public string? Description { get; set; }
+    public string? FilePath { get; set; }
+    public string? ThumbnailPath { get; set; }
+    public int? Duration { get; set; }
+    public long? FileSize { get; set; }
+    public string? MimeType { get; set; }
+    public VideoStatus Status { get; set; }
+    public string VectorClock { get; set; } = "{}";
+    public Guid? LastModifiedBy { get; set; }
+    public long Version { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? Category { get; set; }
+    public bool IsFeatured { get; set; }
+    public long ViewCount { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public string CrdtState { get; set; } = "{}";
+    public string? ProcessingResults { get; set; }
+    public string? FailureReason { get; set; }
+}
+
+/// <summary><c>crdt_operations</c>: the op log, one row per op, unique on (video, actor, seq).
+/// <see cref="Id"/> orders ops by arrival and serves as the sync cursor.</summary>
+public sealed class CrdtOperation
+{
+    public long Id { get; set; }
+    public Guid VideoId { get; set; }
+    public required string Actor { get; set; }
+    public long Seq { get; set; }
+    public long Lamport { get; set; }
+    public required string OperationType { get; set; }
+    public required string Value { get; set; }
+    public string? Context { get; set; }
+    public Guid? Author { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+/// <summary>A refresh token, stored as its SHA-256 hash. Tokens of one sign-in share a family: reuse of a rotated
+/// token revokes the family.</summary>
+public sealed class RefreshToken
+{
+    public Guid Id { get; set; }
+    public Guid UserId { get; set; }
+    public required string TokenHash { get; set; }
+    public Guid FamilyId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+public enum JobState
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Dead,
+}
+
+/// <summary><c>processing_jobs</c>: the worker's queue. Claimed with FOR UPDATE SKIP LOCKED under a lease that
+/// expires, so a dead worker's job is taken again and no job runs twice at once.</summary>
+public sealed class ProcessingJob
+{
+    public Guid Id { get; set; }
+    public Guid VideoId { get; set; }
+    public JobState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset RunAfter { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public string? LeasedBy { get; set; }
+    public string? LastError { get; set; }
+    public string? TraceParent { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
