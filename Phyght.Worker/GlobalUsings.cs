@@ -1,2 +1,3 @@
+global using Microsoft.EntityFrameworkCore;
 global using Phyght.Core;
-global using Phyght.Worker.Extensions;
+global using Phyght.Core.Data;

@@ -1,7 +1,9 @@
+using Phyght.Worker.Processing;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddWorkerServices();
+builder.AddProcessing();
 
 var app = builder.Build();
 

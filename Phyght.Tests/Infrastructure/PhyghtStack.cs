@@ -41,7 +41,14 @@ public sealed class PhyghtStack : IAsyncDisposable
         CancellationToken ct = default)
     {
         dataPath ??= NewDataFolder();
-        string[] args = [$"--Phyght:DataPath={dataPath}", .. extraArgs ?? []];
+        string[] args =
+        [
+            $"--Phyght:DataPath={dataPath}",
+            // Every test call comes from 127.0.0.1: production limits would throttle the suite itself.
+            "--RateLimits:Auth:PermitLimit=100000",
+            "--RateLimits:General:PermitLimit=1000000",
+            .. extraArgs ?? [],
+        ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(args, ct);
         var logs = new CapturedLogs();
         builder.Services.AddLogging(logging => logging

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Phyght.Worker.Processing;
+
+/// <summary>What ffprobe reads from a video file.</summary>
+public sealed record ProbeResult(double DurationSeconds, string Codec, int Width, int Height, long? BitRate, string Format);
+
+/// <summary>The file is not a readable video: a permanent failure, not retried.</summary>
+public sealed class UnreadableMediaException(string reason) : Exception(reason);
+
+/// <summary>ffprobe and ffmpeg, run as processes.</summary>
+public sealed class MediaProbe(ILogger<MediaProbe> logger)
+{
+    public async Task<ProbeResult> ProbeAsync(string file, CancellationToken ct)
+    {
+        var (exit, stdout, stderr) = await RunAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file], ct);
+        if (exit != 0)
+        {
+            throw new UnreadableMediaException($"ffprobe could not read the file: {FirstLine(stderr)}");
+        }
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var video = root.TryGetProperty("streams", out var streams)
+            ? streams.EnumerateArray().FirstOrDefault(s => s.TryGetProperty("codec_type", out var t) && t.GetString() == "video")
+            : default;
+        if (video.ValueKind != JsonValueKind.Object)
+        {
+            throw new UnreadableMediaException("The file has no video stream.");
+        }
+        var format = root.GetProperty("format");
+        var duration = Number(format, "duration") ?? Number(video, "duration");
+        if (duration is not > 0)
+        {
+            throw new UnreadableMediaException("The file's duration cannot be read.");
+        }
+        return new ProbeResult(
+            duration.Value,
+            video.TryGetProperty("codec_name", out var codec) ? codec.GetString() ?? "unknown" : "unknown",
+            video.TryGetProperty("width", out var width) ? width.GetInt32() : 0,
+            video.TryGetProperty("height", out var height) ? height.GetInt32() : 0,
+            (long?)(Number(format, "bit_rate") ?? Number(video, "bit_rate")),
+            format.TryGetProperty("format_name", out var name) ? name.GetString() ?? "" : "");
+    }
+
+    /// <summary>One JPEG frame from a second into the video (or its middle, for shorter clips).</summary>
+    public async Task ThumbnailAsync(string file, double durationSeconds, string output, CancellationToken ct)
+    {
+        var at = Math.Min(1.0, durationSeconds / 2).ToString("0.###", CultureInfo.InvariantCulture);
+        var (exit, _, stderr) = await RunAsync("ffmpeg", ["-v", "error", "-y", "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
+        if (exit != 0 || !File.Exists(output) || new FileInfo(output).Length == 0)
+        {
+            throw new UnreadableMediaException($"ffmpeg could not extract a thumbnail: {FirstLine(stderr)}");
+        }
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string command, string[] args, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Process process;
+        try
+        {
+            process = Process.Start(psi)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            logger.LogError("{Command} is not installed: apt-get install -y ffmpeg", command);
+            throw;
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+    }
+
+    private static double? Number(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
+
+    private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no output";
+}

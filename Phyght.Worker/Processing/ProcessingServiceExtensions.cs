@@ -1,0 +1,43 @@
+using Polly;
+using Polly.Retry;
+
+namespace Phyght.Worker.Processing;
+
+public static class ProcessingServiceExtensions
+{
+    public const string StoragePipeline = "storage";
+
+    public static void AddProcessing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDbContextPool<PhyghtDbContext>(options =>
+        {
+            options.UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.Database), PhyghtDbContext.ConfigureNpgsql);
+            PhyghtDbContext.Configure(options);
+        });
+        builder.EnrichNpgsqlDbContext<PhyghtDbContext>(settings => settings.DisableRetry = true);
+        builder.AddRedisClient(ResourceNames.Redis);
+        builder.AddBlobServiceClient(ResourceNames.Blobs);
+
+        builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ProcessingMetrics>();
+        builder.Services.AddSingleton<MediaProbe>();
+        builder.Services.AddScoped<JobQueue>();
+        builder.Services.AddScoped<VideoProcessor>();
+        builder.Services.AddHostedService<ProcessingWorker>();
+        // Transient storage and network faults inside one attempt; a failed attempt as a whole is retried later
+        // with backoff through the job row (run_after), so a crash loses nothing.
+        builder.Services.AddSingleton(new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                ShouldHandle = new PredicateBuilder().Handle<Azure.RequestFailedException>(e => e.Status is 0 or >= 500 or 408 or 429)
+                    .Handle<HttpRequestException>()
+                    .Handle<IOException>(),
+            })
+            .Build());
+    }
+}
