@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using Phyght.Tests.Infrastructure;
+
+namespace Phyght.Tests.Integration;
+
+[Collection(StackCollection.Name)]
+public sealed class UploadTests(StackFixture fixture)
+{
+    private PhyghtStack Stack => fixture.Stack;
+
+    private static MultipartFormDataContent Form(string? videoId, (string Field, HttpContent Content, string FileName)[] files)
+    {
+        var form = new MultipartFormDataContent();
+        if (videoId is not null)
+        {
+            form.Add(new StringContent(videoId), "videoId");
+        }
+        foreach (var (field, content, fileName) in files)
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(content, field, fileName);
+        }
+        return form;
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonNode? Body)> UploadAsync(ApiUser user, MultipartFormDataContent form)
+    {
+        using var request = user.Request(HttpMethod.Post, "/videos-upload");
+        request.Content = form;
+        using var response = await user.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    private async Task<List<string>> BlobsOfAsync(string videoId)
+    {
+        var client = new BlobServiceClient(await Stack.ConnectionStringAsync("blobs"));
+        var names = new List<string>();
+        foreach (var container in new[] { "videos", "thumbnails" })
+        {
+            var c = client.GetBlobContainerClient(container);
+            if (!await c.ExistsAsync())
+            {
+                continue;
+            }
+            await foreach (var blob in c.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{videoId}/", default))
+            {
+                names.Add($"{container}/{blob.Name}");
+            }
+        }
+        return names;
+    }
+
+    private static Task<JsonNode> WaitForStatusAsync(ApiUser user, string id, params string[] statuses) =>
+        Eventually.ReturnsAsync(
+            async () => (await user.GetAsync($"/videos-update/{id}")).Body!,
+            video => statuses.Contains(video["status"]!.GetValue<string>()),
+            TimeSpan.FromSeconds(90),
+            $"video {id} reaches {string.Join(" or ", statuses)}");
+
+    [Theory]
+    [MemberData(nameof(MediaFixtures.VideoFormats), MemberType = typeof(MediaFixtures))]
+    public async Task Each_format_uploads_and_the_worker_makes_it_ready_with_duration_and_thumbnail(string format)
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = $"Clip {format}" }))["id"]!.GetValue<string>();
+        var file = await MediaFixtures.VideoAsync(format);
+
+        var (status, uploaded) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(file)), $"clip.{format}")]));
+
+        Assert.True(status == HttpStatusCode.OK, $"{status} {uploaded}");
+        Assert.Equal("processing", uploaded!["status"]!.GetValue<string>());
+        Assert.Equal(new FileInfo(file).Length, uploaded["file_size"]!.GetValue<long>());
+        var ext = format == "ogv" ? "ogv" : format;
+        Assert.Matches(new Regex($"^videos/{id}/\\d+\\.{ext}$"), uploaded["file_path"]!.GetValue<string>());
+
+        var ready = await WaitForStatusAsync(admin, id, "ready", "failed");
+        Assert.True(ready["status"]!.GetValue<string>() == "ready", $"not ready: {ready}");
+        Assert.InRange(ready["duration"]!.GetValue<int>(), 2, 4);
+        Assert.Matches(new Regex($"^thumbnails/{id}/\\d+_thumb\\.jpg$"), ready["thumbnail_path"]!.GetValue<string>());
+        Assert.Equal(320, ready["processingResults"]!["width"]!.GetValue<int>());
+        Assert.Equal(240, ready["processingResults"]!["height"]!.GetValue<int>());
+
+        // The URLs are fetchable directly, with range requests.
+        using var http = new HttpClient();
+        using var range = new HttpRequestMessage(HttpMethod.Get, ready["video_url"]!.GetValue<string>());
+        range.Headers.Range = new RangeHeaderValue(0, 99);
+        using var partial = await http.SendAsync(range);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(100, (await partial.Content.ReadAsByteArrayAsync()).Length);
+        using var thumbnail = await http.GetAsync(ready["thumbnail_url"]!.GetValue<string>());
+        Assert.Equal("image/jpeg", thumbnail.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task An_uploaded_thumbnail_is_kept_and_a_second_upload_replaces_the_first_blobs()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Replace" }))["id"]!.GetValue<string>();
+        var clip = await MediaFixtures.VideoAsync("mp4");
+
+        var (first, _) = await UploadAsync(admin, Form(id, [
+            ("video", new StreamContent(File.OpenRead(clip)), "a.mp4"),
+            ("thumbnail", new StreamContent(File.OpenRead(await MediaFixtures.PngAsync())), "t.png"),
+        ]));
+        Assert.Equal(HttpStatusCode.OK, first);
+        var ready = await WaitForStatusAsync(admin, id, "ready", "failed");
+        Assert.EndsWith("_thumb.png", ready["thumbnail_path"]!.GetValue<string>());
+        var firstBlobs = await BlobsOfAsync(id);
+        Assert.Equal(2, firstBlobs.Count);
+
+        var (second, replaced) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(clip)), "b.mp4")]));
+        Assert.Equal(HttpStatusCode.OK, second);
+        await WaitForStatusAsync(admin, id, "ready");
+        var blobs = await BlobsOfAsync(id);
+        Assert.DoesNotContain(firstBlobs[0], blobs);
+        Assert.DoesNotContain(firstBlobs[1], blobs);
+        Assert.Contains(replaced!["file_path"]!.GetValue<string>(), blobs);
+    }
+
+    [Fact]
+    public async Task A_video_over_the_limit_gets_413_and_leaves_no_blob()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Too big" }))["id"]!.GetValue<string>();
+        var head = (await File.ReadAllBytesAsync(await MediaFixtures.VideoAsync("mp4")))[..64];
+
+        var (status, problem) = await UploadAsync(admin, Form(id, [("video", new StreamContent(new SyntheticStream(head, 52_428_801)), "big.mp4")]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal(413, problem!["status"]!.GetValue<int>());
+        Assert.Empty(await BlobsOfAsync(id));
+        var (_, video) = await admin.GetAsync($"/videos-update/{id}");
+        Assert.Equal("uploading", video!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_png_named_mp4_gets_415_and_wrong_forms_get_400_or_404()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Wrong type" }))["id"]!.GetValue<string>();
+        var png = await MediaFixtures.PngAsync();
+        var clip = await MediaFixtures.VideoAsync("mp4");
+
+        var (wrongType, problem) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(png)), "clip.mp4")]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType);
+        Assert.Contains("not MP4", problem!["detail"]!.GetValue<string>());
+
+        var (badThumb, _) = await UploadAsync(admin, Form(id, [
+            ("video", new StreamContent(File.OpenRead(clip)), "clip.mp4"),
+            ("thumbnail", new StreamContent(File.OpenRead(clip)), "thumb.jpg"),
+        ]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, badThumb);
+
+        var (missingId, _) = await UploadAsync(admin, Form(null, [("video", new StreamContent(File.OpenRead(clip)), "clip.mp4")]));
+        Assert.Equal(HttpStatusCode.BadRequest, missingId);
+        var (unknown, _) = await UploadAsync(admin, Form(Guid.NewGuid().ToString(), [("video", new StreamContent(File.OpenRead(clip)), "clip.mp4")]));
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        var (noFile, _) = await UploadAsync(admin, Form(id, []));
+        Assert.Equal(HttpStatusCode.BadRequest, noFile);
+
+        Assert.Empty(await BlobsOfAsync(id));
+        var (_, video) = await admin.GetAsync($"/videos-update/{id}");
+        Assert.Equal("uploading", video!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_truncated_mp4_ends_failed_with_a_reason()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Broken" }))["id"]!.GetValue<string>();
+        var truncated = (await File.ReadAllBytesAsync(await MediaFixtures.VideoAsync("mp4")))[..2048];
+
+        var (status, _) = await UploadAsync(admin, Form(id, [("video", new ByteArrayContent(truncated), "broken.mp4")]));
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var failed = await WaitForStatusAsync(admin, id, "failed", "ready");
+        Assert.Equal("failed", failed["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(failed["failure_reason"]?.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task An_external_processor_marks_an_uploaded_video_ready_idempotently()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "External" }))["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PutAsync("/videos-upload", new { videoId = id, duration = 5 })).Status);
+        var (uploaded, _) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "c.mp4")]));
+        Assert.Equal(HttpStatusCode.OK, uploaded);
+
+        var body = new { videoId = id, duration = 120, processingResults = new { codec = "h264", source = "external" } };
+        var (first, video) = await admin.PutAsync("/videos-upload", body);
+        var (second, again) = await admin.PutAsync("/videos-upload", body);
+
+        Assert.Equal(HttpStatusCode.OK, first);
+        Assert.Equal(HttpStatusCode.OK, second);
+        Assert.Equal("ready", again!["status"]!.GetValue<string>());
+        Assert.Equal(120, again["duration"]!.GetValue<int>());
+        Assert.Equal("external", again["processingResults"]!["source"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsync("/videos-upload", new { duration = 1 })).Status);
+    }
+
+    [Fact]
+    public async Task Hard_delete_after_upload_leaves_no_blob_op_or_job()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Gone" }))["id"]!.GetValue<string>();
+        var (uploaded, _) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "c.mp4")]));
+        Assert.Equal(HttpStatusCode.OK, uploaded);
+        await WaitForStatusAsync(admin, id, "ready");
+        Assert.NotEmpty(await BlobsOfAsync(id));
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/videos-delete/{id}?hard=true")).Status);
+
+        Assert.Empty(await BlobsOfAsync(id));
+        Assert.Equal(0, await Database.CountAsync(Stack, "crdt_operations", id));
+        Assert.Equal(0, await Database.CountAsync(Stack, "processing_jobs", id));
+    }
+}
