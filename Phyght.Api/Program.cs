@@ -1,4 +1,5 @@
 using Phyght.Api.Auth;
+using Phyght.Api.Realtime;
 using Phyght.Api.Sync;
 using Phyght.Api.Uploads;
 using Phyght.Api.Videos;
@@ -19,6 +20,7 @@ app.MapProfileEndpoints();
 app.MapVideoEndpoints();
 app.MapUploadEndpoints();
 app.MapSyncEndpoints();
+app.MapRealtimeEndpoints();
 
 await app.PrepareDatabaseAsync();
 app.Run();

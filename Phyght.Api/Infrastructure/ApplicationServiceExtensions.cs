@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Phyght.Api.Auth;
+using Phyght.Api.Realtime;
 using Phyght.Api.Sync;
 using Phyght.Api.Uploads;
 using Phyght.Api.Videos;
@@ -33,6 +34,7 @@ public static class ApplicationServiceExtensions
         builder.AddVideos();
         builder.AddUploads();
         builder.AddSync();
+        builder.AddRealtime();
     }
 }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Phyght.Api.Videos;
 using Phyght.Core.Crdt;
+using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Sync;
@@ -24,6 +25,8 @@ public sealed class SyncService(
     VideoCatalog catalog,
     VideoResponses responses,
     SyncMetrics metrics,
+    ChangePublisher publisher,
+    TimeProvider time,
     ILogger<SyncService> logger)
 {
     public async Task<SyncOutcome> SyncAsync(JsonElement body, Guid? userId, bool staff, CancellationToken ct)
@@ -99,8 +102,10 @@ public sealed class SyncService(
             .OrderBy(o => o.Actor, StringComparer.Ordinal).ThenBy(o => o.Seq)
             .ToList();
         var applied = writer.Apply(video, ordered, userId);
+        ChangeEvent[] changes = applied.Stored.Count > 0 ? [ChangeFeed.Record(db, video, ChangeEventTypes.Update, time.GetUtcNow())] : [];
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await publisher.PublishAsync(changes, ct);
 
         metrics.OpsApplied.Add(applied.Stored.Count);
         metrics.Duplicates.Add(ops.Count - applied.Stored.Count);

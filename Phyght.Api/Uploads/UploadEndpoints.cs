@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Phyght.Api.Auth;
 using Phyght.Api.Videos;
+using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Uploads;
@@ -51,7 +52,7 @@ public static class UploadEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        ProcessingCompleteRequest request, PhyghtDbContext db, VideoResponses responses, Caller caller, TimeProvider time,
+        ProcessingCompleteRequest request, PhyghtDbContext db, VideoResponses responses, Caller caller, TimeProvider time, ChangePublisher publisher,
         ILogger<UploadService> logger, CancellationToken ct)
     {
         if (request.VideoId is not { } videoId)
@@ -81,8 +82,10 @@ public static class UploadEndpoints
         video.LastModifiedBy = caller.UserId;
         await db.ProcessingJobs.Where(j => j.VideoId == videoId && (j.State == JobState.Queued || j.State == JobState.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Succeeded).SetProperty(j => j.UpdatedAt, now), ct);
+        var change = ChangeFeed.Record(db, video, ChangeEventTypes.Update, now);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await publisher.PublishAsync([change], ct);
         logger.LogInformation("User {UserId} marked video {VideoId} ready (external processor)", caller.UserId, videoId);
         return TypedResults.Ok(responses.From(video));
     }

@@ -5,6 +5,7 @@ using Azure.Storage;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Uploads;
@@ -28,6 +29,7 @@ public sealed class UploadService(
     IOptions<StorageOptions> options,
     TimeProvider time,
     UploadMetrics metrics,
+    ChangePublisher publisher,
     ILogger<UploadService> logger)
 {
     private static readonly StorageTransferOptions Transfer = new()
@@ -187,8 +189,10 @@ public sealed class UploadService(
             UpdatedAt = now,
             TraceParent = Activity.Current?.Id,
         });
+        var change = ChangeFeed.Record(db, row, ChangeEventTypes.Update, now);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await publisher.PublishAsync([change], ct);
         logger.LogInformation("User {UserId} uploaded {Bytes} bytes ({MimeType}) for video {VideoId}; processing queued",
             userId, video.Size, video.Type.MimeType, row.Id);
 

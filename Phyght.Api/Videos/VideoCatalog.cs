@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Phyght.Core.Crdt;
+using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Videos;
@@ -17,6 +18,7 @@ public sealed class VideoCatalog(
     VideoChangeWriter writer,
     TimeProvider time,
     BlobServiceClient blobs,
+    ChangePublisher publisher,
     ILogger<VideoCatalog> logger)
 {
     private static readonly Dictionary<OpType, OpType[]> FieldOps = new()
@@ -70,7 +72,9 @@ public sealed class VideoCatalog(
         var video = new Video { Id = Guid.NewGuid(), Title = fields.Title!, Status = VideoStatus.Uploading, CreatedAt = now, UpdatedAt = now };
         db.Videos.Add(video);
         writer.Apply(video, VideoChangeWriter.ServerOps(VideoDocument.Empty, VideoChangeWriter.ServerActorFor(userId), fields.Changes()), userId);
+        var change = ChangeFeed.Record(db, video, ChangeEventTypes.Insert, now);
         await db.SaveChangesAsync(ct);
+        await publisher.PublishAsync([change], ct);
         logger.LogInformation("User {UserId} created video {VideoId}", userId, video.Id);
         return video;
     }
@@ -91,8 +95,10 @@ public sealed class VideoCatalog(
             return new UpdateOutcome.Stale(document.Clock, document.Version);
         }
         writer.Apply(video, VideoChangeWriter.ServerOps(document, VideoChangeWriter.ServerActorFor(userId), changes), userId);
+        var change = ChangeFeed.Record(db, video, ChangeEventTypes.Update, time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await publisher.PublishAsync([change], ct);
         logger.LogInformation("User {UserId} updated video {VideoId} ({Fields} fields)", userId, id, changes.Count);
         return new UpdateOutcome.Updated(video);
     }
@@ -110,22 +116,34 @@ public sealed class VideoCatalog(
     public async Task<bool> SoftDeleteAsync(Guid id, Guid userId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var deleted = await db.Videos.Where(v => v.Id == id && v.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.DeletedAt, now).SetProperty(v => v.UpdatedAt, now), ct);
-        if (deleted > 0)
+        if (deleted == 0)
         {
-            logger.LogInformation("User {UserId} soft-deleted video {VideoId}", userId, id);
+            return false;
         }
-        return deleted > 0;
+        var change = ChangeFeed.RecordDelete(db, id, now);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        await publisher.PublishAsync([change], ct);
+        logger.LogInformation("User {UserId} soft-deleted video {VideoId}", userId, id);
+        return true;
     }
 
     /// <summary>Removes the row (its ops and jobs cascade), then every blob under the video's prefix.</summary>
     public async Task<bool> HardDeleteAsync(Guid id, Guid userId, CancellationToken ct)
     {
-        var deleted = await db.Videos.Where(v => v.Id == id).ExecuteDeleteAsync(ct);
-        if (deleted == 0)
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            return false;
+            if (await db.Videos.Where(v => v.Id == id).ExecuteDeleteAsync(ct) == 0)
+            {
+                return false;
+            }
+            var change = ChangeFeed.RecordDelete(db, id, time.GetUtcNow());
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            await publisher.PublishAsync([change], ct);
         }
         foreach (var container in new[] { BlobPath.VideosContainer, BlobPath.ThumbnailsContainer })
         {

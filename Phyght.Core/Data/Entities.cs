@@ -102,3 +102,17 @@ public sealed class ProcessingJob
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary><c>change_feed</c>: the transactional outbox of real-time events. Written in the same transaction as the
+/// change; <see cref="Seq"/> orders every change of every video; unpublished rows are published again after a crash.</summary>
+public sealed class ChangeEvent
+{
+    public long Seq { get; set; }
+    public Guid VideoId { get; set; }
+    public required string EventType { get; set; }
+    /// <summary>The video row after the change (null for a delete).</summary>
+    public string? Snapshot { get; set; }
+    public string? TraceParent { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? PublishedAt { get; set; }
+}

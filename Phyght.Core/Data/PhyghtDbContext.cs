@@ -14,6 +14,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     public DbSet<CrdtOperation> CrdtOperations => Set<CrdtOperation>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<ProcessingJob> ProcessingJobs => Set<ProcessingJob>();
+    public DbSet<ChangeEvent> ChangeFeed => Set<ChangeEvent>();
 
     /// <summary>The one Npgsql configuration every host and the design-time factory use.</summary>
     public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
@@ -71,6 +72,16 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             token.HasIndex(t => t.TokenHash).IsUnique();
             token.HasIndex(t => t.FamilyId);
             token.HasOne<PhyghtUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ChangeEvent>(change =>
+        {
+            change.ToTable("change_feed");
+            change.HasKey(c => c.Seq);
+            change.Property(c => c.Seq).UseIdentityAlwaysColumn();
+            change.Property(c => c.Snapshot).HasColumnType("jsonb");
+            change.HasIndex(c => new { c.VideoId, c.Seq });
+            change.HasIndex(c => c.Seq).HasFilter("published_at IS NULL").HasDatabaseName("ix_change_feed_unpublished");
         });
 
         model.Entity<ProcessingJob>(job =>

@@ -62,7 +62,7 @@ public sealed class LifecycleTests
         await stack.App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.FailedToStart)
             .WaitAsync(TimeSpan.FromMinutes(1));
         var line = await Eventually.ReturnsAsync(
-            () => Task.FromResult(stack.Logs.Lines.FirstOrDefault(l => l.Category == "Phyght.AppHost").Message),
+            () => Task.FromResult(stack.Logs.Lines.FirstOrDefault(l => l.Category == "Phyght.AppHost" && l.Message.Contains("not found")).Message),
             message => message is not null,
             TimeSpan.FromSeconds(30),
             "the AppHost logs why redis cannot start");

@@ -54,6 +54,8 @@ public sealed class PhyghtStack : IAsyncDisposable
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Information)
             .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning)
+            // Resource consoles (postgres writes its log to stderr) stay in CapturedLogs, out of the test output.
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Phyght.AppHost.Resources", LogLevel.None)
             .AddProvider(logs));
 
         var app = await builder.BuildAsync(ct);

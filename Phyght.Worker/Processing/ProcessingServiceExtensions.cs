@@ -24,6 +24,7 @@ public static class ProcessingServiceExtensions
         builder.Services.AddSingleton<MediaProbe>();
         builder.Services.AddScoped<JobQueue>();
         builder.Services.AddScoped<VideoProcessor>();
+        builder.Services.AddScoped<Phyght.Core.Realtime.ChangePublisher>();
         builder.Services.AddHostedService<ProcessingWorker>();
         // Transient storage and network faults inside one attempt; a failed attempt as a whole is retried later
         // with backoff through the job row (run_after), so a crash loses nothing.

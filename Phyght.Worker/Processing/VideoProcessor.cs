@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Polly;
+using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Worker.Processing;
@@ -14,6 +15,7 @@ public sealed class VideoProcessor(
     MediaProbe probe,
     ResiliencePipeline storage,
     TimeProvider time,
+    ChangePublisher publisher,
     ILogger<VideoProcessor> logger)
 {
     /// <summary>Returns false when there was nothing to do (the video is gone or has no file).</summary>
@@ -110,8 +112,10 @@ public sealed class VideoProcessor(
         }
         change(video);
         video.UpdatedAt = time.GetUtcNow();
+        var feed = ChangeFeed.Record(db, video, ChangeEventTypes.Update, video.UpdatedAt);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await publisher.PublishAsync([feed], ct);
         Activity.Current?.SetTag("phyght.video.status", video.Status.ToName());
     }
 }

@@ -110,6 +110,53 @@ namespace Phyght.Core.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("Phyght.Core.Data.ChangeEvent", b =>
+                {
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Seq"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("event_type");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("Snapshot")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("snapshot");
+
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
+                    b.Property<Guid>("VideoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("video_id");
+
+                    b.HasKey("Seq")
+                        .HasName("pk_change_feed");
+
+                    b.HasIndex("Seq")
+                        .HasDatabaseName("ix_change_feed_unpublished")
+                        .HasFilter("published_at IS NULL");
+
+                    b.HasIndex("VideoId", "Seq")
+                        .HasDatabaseName("ix_change_feed_video_id_seq");
+
+                    b.ToTable("change_feed", (string)null);
+                });
+
             modelBuilder.Entity("Phyght.Core.Data.CrdtOperation", b =>
                 {
                     b.Property<long>("Id")

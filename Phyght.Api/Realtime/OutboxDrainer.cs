@@ -1,0 +1,39 @@
+using Phyght.Core.Realtime;
+
+namespace Phyght.Api.Realtime;
+
+/// <summary>Publishes outbox rows that were committed but not published (a process died, or Redis was down).
+/// Instances share the work through FOR UPDATE SKIP LOCKED.</summary>
+public sealed class OutboxDrainer(IServiceScopeFactory scopes, TimeProvider time, ILogger<OutboxDrainer> logger) : BackgroundService
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
+                await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+                var before = time.GetUtcNow() - Grace;
+                var pending = await db.ChangeFeed
+                    .FromSqlInterpolated($"SELECT * FROM change_feed WHERE published_at IS NULL AND created_at < {before} ORDER BY seq LIMIT 200 FOR UPDATE SKIP LOCKED")
+                    .AsNoTracking()
+                    .ToListAsync(stoppingToken);
+                if (pending.Count > 0)
+                {
+                    await scope.ServiceProvider.GetRequiredService<ChangePublisher>().PublishAsync(pending, stoppingToken);
+                    logger.LogInformation("Outbox: published {Count} changes that had not been sent (up to seq {Seq})", pending.Count, pending[^1].Seq);
+                }
+                await transaction.CommitAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Outbox drain failed; retrying");
+            }
+        }
+    }
+}

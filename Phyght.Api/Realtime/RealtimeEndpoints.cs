@@ -1,0 +1,32 @@
+using Phyght.Core.Realtime;
+
+namespace Phyght.Api.Realtime;
+
+public static class RealtimeEndpoints
+{
+    public static void AddRealtime(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<RealtimeMetrics>();
+        builder.Services.AddScoped<ChangePublisher>();
+        builder.Services.AddHostedService<ChangeFanout>();
+        builder.Services.AddHostedService<OutboxDrainer>();
+    }
+
+    public static IEndpointRouteBuilder MapRealtimeEndpoints(this WebApplication app)
+    {
+        // A token that was presented but did not validate is refused at connect, not silently downgraded to anonymous.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/realtime"), branch => branch.Use(async (context, next) =>
+        {
+            var presented = context.Request.Query.ContainsKey("access_token") || context.Request.Headers.Authorization.Count > 0;
+            if (presented && context.User.Identity?.IsAuthenticated != true)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+            await next(context);
+        }));
+        app.MapHub<RealtimeHub>("/realtime");
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Phyght.Core.Data;
+using StackExchange.Redis;
+
+namespace Phyght.Core.Realtime;
+
+/// <summary>Publishes committed outbox rows on Redis pub/sub, where every API instance picks them up. A row whose
+/// publish fails stays unpublished and is sent again by the outbox drainer; subscribers de-duplicate by seq.</summary>
+public sealed class ChangePublisher(IConnectionMultiplexer redis, PhyghtDbContext db, TimeProvider time, ILogger<ChangePublisher> logger)
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("phyght:changes");
+
+    public async Task PublishAsync(IReadOnlyCollection<ChangeEvent> changes, CancellationToken ct)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            var subscriber = redis.GetSubscriber();
+            foreach (var change in changes.OrderBy(c => c.Seq))
+            {
+                await subscriber.PublishAsync(Channel, JsonSerializer.Serialize(change, ChangeMessage.Json));
+            }
+            var seqs = changes.Select(c => c.Seq).ToList();
+            var now = time.GetUtcNow();
+            await db.ChangeFeed.Where(c => seqs.Contains(c.Seq)).ExecuteUpdateAsync(s => s.SetProperty(c => c.PublishedAt, now), ct);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            logger.LogWarning(ex, "Could not publish {Count} changes now; the outbox drainer will send them", changes.Count);
+        }
+    }
+}
+
+public static class ChangeMessage
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static ChangeEvent? Parse(string? message) => message is null ? null : JsonSerializer.Deserialize<ChangeEvent>(message, Json);
+}

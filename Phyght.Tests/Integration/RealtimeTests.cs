@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Phyght.Tests.Infrastructure;
+
+namespace Phyght.Tests.Integration;
+
+[Collection(StackCollection.Name)]
+public sealed class RealtimeTests(StackFixture fixture)
+{
+    private PhyghtStack Stack => fixture.Stack;
+
+    /// <summary>A SignalR client of /realtime that records every videoChanged it receives.</summary>
+    private sealed class Listener : IAsyncDisposable
+    {
+        private Listener(HubConnection connection) => Connection = connection;
+
+        public HubConnection Connection { get; }
+        public ConcurrentQueue<JsonElement> Events { get; } = new();
+
+        public static async Task<Listener> ConnectAsync(PhyghtStack stack, string? accessToken)
+        {
+            var baseAddress = stack.CreateApiClient().BaseAddress!;
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(baseAddress, "/realtime"), options =>
+                {
+                    if (accessToken is not null)
+                    {
+                        options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                    }
+                })
+                .Build();
+            var listener = new Listener(connection);
+            connection.On<JsonElement>("videoChanged", e => listener.Events.Enqueue(e));
+            await connection.StartAsync();
+            return listener;
+        }
+
+        public IEnumerable<JsonElement> For(string videoId) => Events.Where(e =>
+            (e.GetProperty("new").ValueKind == JsonValueKind.Object ? e.GetProperty("new") : e.GetProperty("old")).GetProperty("id").GetString() == videoId);
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_subscriber_receives_changes_made_through_the_api_and_by_the_worker()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Live" }))["id"]!.GetValue<string>();
+        await using var listener = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)null);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/videos-update/{id}", new { title = "Live, edited" })).Status);
+        var update = await Eventually.ReturnsAsync(() => Task.FromResult(listener.For(id).ToList()), l => l.Count >= 1, TimeSpan.FromSeconds(10), "the edit arrives");
+        Assert.Equal("UPDATE", update[0].GetProperty("eventType").GetString());
+        Assert.Equal("Live, edited", update[0].GetProperty("new").GetProperty("title").GetString());
+        Assert.Equal(id, update[0].GetProperty("old").GetProperty("id").GetString());
+        Assert.True(update[0].GetProperty("seq").GetInt64() > 0);
+
+        using var form = new MultipartFormDataContent { { new StringContent(id), "videoId" }, { new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "video", "c.mp4" } };
+        using var request = admin.Request(HttpMethod.Post, "/videos-upload");
+        request.Content = form;
+        Assert.Equal(HttpStatusCode.OK, (await admin.Http.SendAsync(request)).StatusCode);
+
+        var byWorker = await Eventually.ReturnsAsync(
+            () => Task.FromResult(listener.For(id).Select(e => e.GetProperty("new").GetProperty("status").GetString()).ToList()),
+            statuses => statuses.Contains("ready"),
+            TimeSpan.FromSeconds(60),
+            "the worker's ready status arrives");
+        Assert.Equal(["processing", "ready"], byWorker.Skip(1));
+        var seqs = listener.For(id).Select(e => e.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+    }
+
+    [Fact]
+    public async Task A_client_that_reconnects_with_its_last_seq_receives_exactly_what_it_missed_in_order()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Reconnect" }))["id"]!.GetValue<string>();
+        long lastSeq;
+        await using (var first = await Listener.ConnectAsync(Stack, admin.AccessToken))
+        {
+            await first.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)null);
+            await admin.PutAsync($"/videos-update/{id}", new { description = "seen" });
+            var seen = await Eventually.ReturnsAsync(() => Task.FromResult(first.For(id).ToList()), l => l.Count == 1, TimeSpan.FromSeconds(10), "the first change arrives");
+            lastSeq = seen[0].GetProperty("seq").GetInt64();
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/videos-update/{id}", new { description = $"missed {i}" })).Status);
+        }
+
+        await using var second = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await second.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)lastSeq);
+        var replayed = await Eventually.ReturnsAsync(() => Task.FromResult(second.For(id).ToList()), l => l.Count >= 20, TimeSpan.FromSeconds(10), "20 missed changes arrive");
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"missed {i}"), replayed.Select(e => e.GetProperty("new").GetProperty("description").GetString()));
+        var seqs = replayed.Select(e => e.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(seqs.Distinct().Order(), seqs);
+        Assert.All(seqs, s => Assert.True(s > lastSeq));
+    }
+
+    [Fact]
+    public async Task Anonymous_subscribers_get_nothing_of_unready_videos_and_bad_tokens_are_refused()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var hidden = (await admin.CreateVideoAsync(new { title = "Hidden" }))["id"]!.GetValue<string>();
+        var shown = (await admin.CreateVideoAsync(new { title = "Shown" }))["id"]!.GetValue<string>();
+        await Database.MakeReadyAsync(Stack, shown);
+
+        await using var anonymous = await Listener.ConnectAsync(Stack, null);
+        await anonymous.Connection.InvokeAsync("SubscribeAll");
+        await Assert.ThrowsAsync<HubException>(() => anonymous.Connection.InvokeAsync("Subscribe", Guid.Parse(hidden), (long?)0));
+        await using var staff = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await staff.Connection.InvokeAsync("SubscribeAll");
+
+        await admin.PutAsync($"/videos-update/{hidden}", new { title = "Hidden, edited" });
+        await admin.PutAsync($"/videos-update/{shown}", new { title = "Shown, edited" });
+
+        await Eventually.HoldsAsync(() => anonymous.For(shown).Any() && staff.For(shown).Any() && staff.For(hidden).Any(),
+            TimeSpan.FromSeconds(10), "both edits reach staff and the ready one reaches anonymous");
+        Assert.Empty(anonymous.For(hidden));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Listener.ConnectAsync(Stack, "not-a-valid-token"));
+    }
+}
