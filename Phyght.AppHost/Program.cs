@@ -1,7 +1,7 @@
 var builder = DistributedApplication.CreateBuilder(args);
 
 var postgres = builder.AddPostgresServer("postgres");
-var database = postgres.AddDatabase("phyght");
+var database = postgres.AddDatabase("phyght").WithPsqlHint();
 
 var redis = builder.AddRedisServer("redis");
 
@@ -19,6 +19,7 @@ var api = builder.AddProject<Projects.Phyght_Api>("api")
     .WithConfigurationSection("RateLimits")
     .WithConfigurationSection("Storage")
     .WithServiceDefaults()
+    .WithApiReferenceLinks()
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Phyght_Worker>("worker")

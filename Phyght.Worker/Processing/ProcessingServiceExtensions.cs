@@ -22,6 +22,11 @@ public static class ProcessingServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProcessingMetrics>();
         builder.Services.AddSingleton<MediaProbe>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var processing = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProcessingOptions>>().Value;
+            return new JobQueueSettings(processing.WorkerId, TimeSpan.FromSeconds(processing.LeaseSeconds));
+        });
         builder.Services.AddScoped<JobQueue>();
         builder.Services.AddScoped<VideoProcessor>();
         builder.Services.AddScoped<Phyght.Core.Realtime.ChangePublisher>();

@@ -62,7 +62,7 @@ public sealed class ProcessingWorker(
         try
         {
             await processor.ProcessAsync(job, ct);
-            await queue.FinishAsync(job.Id, JobState.Succeeded, null, null, ct);
+            await queue.FinishAsync(job, JobState.Succeeded, null, null, ct);
             metrics.Outcome("done");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -70,7 +70,7 @@ public sealed class ProcessingWorker(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             if (job.Attempts >= options.Value.MaxAttempts)
             {
-                await queue.FinishAsync(job.Id, JobState.Dead, ex.Message, null, ct);
+                await queue.FinishAsync(job, JobState.Dead, ex.Message, null, ct);
                 var video = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().Videos.AsNoTracking()
                     .SingleOrDefaultAsync(v => v.Id == job.VideoId, ct);
                 if (video?.FilePath is { } path)
@@ -83,7 +83,7 @@ public sealed class ProcessingWorker(
             else
             {
                 var backoff = TimeSpan.FromSeconds(Math.Pow(2, job.Attempts));
-                await queue.FinishAsync(job.Id, JobState.Queued, ex.Message, time.GetUtcNow() + backoff, ct);
+                await queue.FinishAsync(job, JobState.Queued, ex.Message, time.GetUtcNow() + backoff, ct);
                 metrics.Outcome("retry");
                 logger.LogWarning(ex, "Job {JobId} for video {VideoId} failed attempt {Attempt}; retrying in {Backoff}", job.Id, job.VideoId, job.Attempts, backoff);
             }

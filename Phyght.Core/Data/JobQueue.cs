@@ -1,17 +1,20 @@
-using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore;
 
-namespace Phyght.Worker.Processing;
+namespace Phyght.Core.Data;
 
-/// <summary>The processing queue in PostgreSQL: claims with FOR UPDATE SKIP LOCKED under an expiring lease.</summary>
-public sealed class JobQueue(PhyghtDbContext db, IOptions<ProcessingOptions> options, TimeProvider time)
+/// <summary>Who claims jobs and for how long: past the lease, another worker may take the job again.</summary>
+public sealed record JobQueueSettings(string WorkerId, TimeSpan Lease);
+
+/// <summary>The processing queue in PostgreSQL: claims with FOR UPDATE SKIP LOCKED under an expiring lease, so
+/// several workers never run one job at once and a dead worker's job is taken again.</summary>
+public sealed class JobQueue(PhyghtDbContext db, JobQueueSettings settings, TimeProvider time)
 {
     /// <summary>Takes the next runnable job (queued and due, or running with a lapsed lease), or null.</summary>
     public async Task<ProcessingJob?> ClaimAsync(CancellationToken ct)
     {
-        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         var now = time.GetUtcNow();
-        var leaseUntil = now + lease;
-        var worker = options.Value.WorkerId;
+        var leaseUntil = now + settings.Lease;
+        var worker = settings.WorkerId;
         var jobs = await db.ProcessingJobs.FromSqlInterpolated($"""
             UPDATE processing_jobs SET state = 'running', attempts = attempts + 1, lease_until = {leaseUntil},
                    leased_by = {worker}, updated_at = {now}
@@ -27,12 +30,13 @@ public sealed class JobQueue(PhyghtDbContext db, IOptions<ProcessingOptions> opt
     }
 
     /// <summary>Ends a job this worker still holds; false when its lease was lost to another worker.</summary>
-    public async Task<bool> FinishAsync(Guid jobId, JobState state, string? error, DateTimeOffset? runAfter, CancellationToken ct)
+    public async Task<bool> FinishAsync(ProcessingJob job, JobState state, string? error, DateTimeOffset? runAfter, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var worker = options.Value.WorkerId;
+        var worker = settings.WorkerId;
+        var attempts = job.Attempts;
         var updated = await db.ProcessingJobs
-            .Where(j => j.Id == jobId && j.LeasedBy == worker && j.State == JobState.Running)
+            .Where(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running && j.Attempts == attempts)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.State, state)
                 .SetProperty(j => j.LastError, error)

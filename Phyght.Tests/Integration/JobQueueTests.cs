@@ -1,0 +1,103 @@
+using Microsoft.EntityFrameworkCore;
+using Phyght.Core.Data;
+using Phyght.Tests.Infrastructure;
+
+namespace Phyght.Tests.Integration;
+
+/// <summary>
+/// The worker's queue against the real database. The queues here run on a clock two days ahead and the jobs are due
+/// tomorrow, so the stack's own worker (on the real clock) leaves them alone while these tests play the workers.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class JobQueueTests(StackFixture fixture)
+{
+    private sealed class ShiftedTime(TimeSpan offset) : TimeProvider
+    {
+        public TimeSpan Offset { get; set; } = offset;
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + Offset;
+    }
+
+    private async Task<PhyghtDbContext> ContextAsync()
+    {
+        var options = new DbContextOptionsBuilder<PhyghtDbContext>()
+            .UseNpgsql(await fixture.Stack.ConnectionStringAsync("phyght"), PhyghtDbContext.ConfigureNpgsql);
+        PhyghtDbContext.Configure(options);
+        return new PhyghtDbContext(options.Options);
+    }
+
+    private async Task<List<Guid>> EnqueueAsync(int count)
+    {
+        var admin = await Accounts.AdminAsync(fixture.Stack);
+        await using var db = await ContextAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var video = await admin.CreateVideoAsync(new { title = $"Queued {i}" });
+            var job = new ProcessingJob
+            {
+                Id = Guid.NewGuid(),
+                VideoId = Guid.Parse(video["id"]!.GetValue<string>()),
+                State = JobState.Queued,
+                RunAfter = DateTimeOffset.UtcNow.AddDays(1),
+                CreatedAt = DateTimeOffset.UtcNow,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            db.ProcessingJobs.Add(job);
+            ids.Add(job.Id);
+        }
+        await db.SaveChangesAsync();
+        return ids;
+    }
+
+    [Fact]
+    public async Task Two_workers_on_twenty_jobs_process_each_exactly_once()
+    {
+        var ids = await EnqueueAsync(20);
+        var claims = new System.Collections.Concurrent.ConcurrentBag<(string Worker, Guid Job)>();
+
+        async Task Work(string worker)
+        {
+            await using var db = await ContextAsync();
+            var queue = new JobQueue(db, new JobQueueSettings(worker, TimeSpan.FromMinutes(5)), new ShiftedTime(TimeSpan.FromDays(2)));
+            while (await queue.ClaimAsync(CancellationToken.None) is { } job)
+            {
+                claims.Add((worker, job.Id));
+                Assert.True(await queue.FinishAsync(job, JobState.Succeeded, null, null, CancellationToken.None));
+            }
+        }
+        await Task.WhenAll(Work("worker-a"), Work("worker-b"));
+
+        var ours = claims.Where(c => ids.Contains(c.Job)).ToList();
+        Assert.Equal(20, ours.Count);
+        Assert.Equal(ids.Order(), ours.Select(c => c.Job).Order());
+        Assert.Equal(20, ours.Select(c => c.Job).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_died_is_taken_again_after_its_lease_and_the_dead_worker_cannot_finish_it()
+    {
+        var id = (await EnqueueAsync(1))[0];
+        await using var dbA = await ContextAsync();
+        await using var dbB = await ContextAsync();
+        var clockA = new ShiftedTime(TimeSpan.FromDays(2));
+        var clockB = new ShiftedTime(TimeSpan.FromDays(2));
+        var lease = TimeSpan.FromSeconds(30);
+        var a = new JobQueue(dbA, new JobQueueSettings("worker-a", lease), clockA);
+        var b = new JobQueue(dbB, new JobQueueSettings("worker-b", lease), clockB);
+
+        var claimedByA = await a.ClaimAsync(CancellationToken.None);
+        Assert.Equal(id, claimedByA?.Id);
+
+        // A "dies" holding the job. Within the lease B gets nothing; after it, B takes the same job.
+        clockB.Offset += TimeSpan.FromSeconds(10);
+        Assert.Null(await b.ClaimAsync(CancellationToken.None));
+        clockB.Offset += TimeSpan.FromSeconds(30);
+        var claimedByB = await b.ClaimAsync(CancellationToken.None);
+        Assert.Equal(id, claimedByB?.Id);
+        Assert.Equal(2, claimedByB!.Attempts);
+
+        Assert.False(await a.FinishAsync(claimedByA!, JobState.Succeeded, null, null, CancellationToken.None));
+        Assert.True(await b.FinishAsync(claimedByB, JobState.Succeeded, null, null, CancellationToken.None));
+        Assert.Equal(JobState.Succeeded, (await dbA.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id)).State);
+    }
+}
