@@ -12,18 +12,10 @@ public static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddDbContextPool<PhyghtDbContext>(options =>
-        {
-            options.UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.Database), PhyghtDbContext.ConfigureNpgsql);
-            PhyghtDbContext.Configure(options);
-        });
-        // Writes run in explicit transactions under row locks; EF's retrying strategy cannot replay those, so
-        // retries stay off and transient failures surface (the worker retries its jobs with Polly).
-        builder.EnrichNpgsqlDbContext<PhyghtDbContext>(settings => settings.DisableRetry = true);
+        builder.AddPhyghtDatabase();
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddApiProblemDetails();
         builder.Services.AddOpenApi();

@@ -54,13 +54,36 @@ public sealed class VideoCatalog(
             var pattern = "%" + search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
             videos = videos.Where(v => EF.Functions.ILike(v.Title, pattern) || (v.Description != null && EF.Functions.ILike(v.Description, pattern)));
         }
-        var total = await videos.LongCountAsync(ct);
+        var total = query.Search is null ? await CountAsync(query, staff, ct) : await videos.LongCountAsync(ct);
         var page = await videos
             .OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id)
             .Skip((query.Page - 1) * query.Limit)
             .Take(query.Limit)
             .ToListAsync(ct);
         return (page, total);
+    }
+
+    /// <summary>The exact total from <c>video_counts</c> (kept by trigger), without scanning videos.</summary>
+    private Task<long> CountAsync(VideoListQuery query, bool staff, CancellationToken ct)
+    {
+        var counts = db.VideoCounts.AsNoTracking();
+        if (!staff)
+        {
+            counts = counts.Where(c => c.Status == VideoStatus.Ready);
+        }
+        if (query.Status is { } status)
+        {
+            counts = counts.Where(c => c.Status == status);
+        }
+        if (query.Category is { } category)
+        {
+            counts = counts.Where(c => c.Category == category);
+        }
+        if (query.Featured is { } featured)
+        {
+            counts = counts.Where(c => c.IsFeatured == featured);
+        }
+        return counts.SumAsync(c => c.Count, ct);
     }
 
     public Task<Video?> FindReadableAsync(Guid id, bool staff, CancellationToken ct) =>

@@ -116,3 +116,14 @@ public sealed class ChangeEvent
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? PublishedAt { get; set; }
 }
+
+/// <summary><c>video_counts</c>: live (not deleted) videos per (status, category, featured), kept exact by a trigger
+/// in the same transaction as every change, so list totals never scan the catalogue.</summary>
+public sealed class VideoCount
+{
+    public Phyght.Core.Videos.VideoStatus Status { get; set; }
+    /// <summary>The category, or the empty string for none.</summary>
+    public required string Category { get; set; }
+    public bool IsFeatured { get; set; }
+    public long Count { get; set; }
+}

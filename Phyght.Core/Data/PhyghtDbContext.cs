@@ -15,6 +15,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<ProcessingJob> ProcessingJobs => Set<ProcessingJob>();
     public DbSet<ChangeEvent> ChangeFeed => Set<ChangeEvent>();
+    public DbSet<VideoCount> VideoCounts => Set<VideoCount>();
 
     /// <summary>The one Npgsql configuration every host and the design-time factory use.</summary>
     public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
@@ -72,6 +73,12 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             token.HasIndex(t => t.TokenHash).IsUnique();
             token.HasIndex(t => t.FamilyId);
             token.HasOne<PhyghtUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<VideoCount>(count =>
+        {
+            count.ToTable("video_counts");
+            count.HasKey(c => new { c.Status, c.Category, c.IsFeatured });
         });
 
         model.Entity<ChangeEvent>(change =>

@@ -5,21 +5,13 @@ namespace Phyght.Worker.Processing;
 
 public static class ProcessingServiceExtensions
 {
-    public const string StoragePipeline = "storage";
-
     public static void AddProcessing(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddDbContextPool<PhyghtDbContext>(options =>
-        {
-            options.UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.Database), PhyghtDbContext.ConfigureNpgsql);
-            PhyghtDbContext.Configure(options);
-        });
-        builder.EnrichNpgsqlDbContext<PhyghtDbContext>(settings => settings.DisableRetry = true);
+        builder.AddPhyghtDatabase();
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
         builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProcessingMetrics>();
         builder.Services.AddSingleton<MediaProbe>();
         builder.Services.AddSingleton(sp =>

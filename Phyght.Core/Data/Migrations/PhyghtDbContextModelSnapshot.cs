@@ -583,6 +583,30 @@ namespace Phyght.Core.Data.Migrations
                     b.ToTable("videos", (string)null);
                 });
 
+            modelBuilder.Entity("Phyght.Core.Data.VideoCount", b =>
+                {
+                    b.Property<VideoStatus>("Status")
+                        .HasColumnType("video_status")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<bool>("IsFeatured")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_featured");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("Status", "Category", "IsFeatured")
+                        .HasName("pk_video_counts");
+
+                    b.ToTable("video_counts", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
                 {
                     b.HasOne("Phyght.Core.Data.PhyghtUser", null)

@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Phyght.Core.Data;
+
+public static class DatabaseServiceExtensions
+{
+    /// <summary>
+    /// The pooled <see cref="PhyghtDbContext"/> on <c>ConnectionStrings:phyght</c>, enriched by Aspire's Npgsql
+    /// integration (health check, tracing, metrics). Writes run in explicit transactions under row locks, which EF's
+    /// retrying strategy cannot replay, so its retries stay off; the worker retries whole jobs instead.
+    /// </summary>
+    public static IHostApplicationBuilder AddPhyghtDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDbContextPool<PhyghtDbContext>(options =>
+        {
+            options.UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.Database), PhyghtDbContext.ConfigureNpgsql);
+            PhyghtDbContext.Configure(options);
+        });
+        builder.EnrichNpgsqlDbContext<PhyghtDbContext>(settings => settings.DisableRetry = true);
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+}
