@@ -51,15 +51,17 @@ public sealed class VideoCatalog(
         }
         if (query.Search is { } search)
         {
-            var pattern = "%" + search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            videos = videos.Where(v => EF.Functions.ILike(v.Title, pattern) || (v.Description != null && EF.Functions.ILike(v.Description, pattern)));
+            videos = SearchQuery.ToTsQuery(search) is { } tsquery
+                ? videos.Where(v => v.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", tsquery)))
+                : videos.Where(v => false);
         }
         var total = query.Search is null ? await CountAsync(query, staff, ct) : await videos.LongCountAsync(ct);
-        var page = await videos
-            .OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id)
-            .Skip((query.Page - 1) * query.Limit)
-            .Take(query.Limit)
-            .ToListAsync(ct);
+        var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
+        var page = query.After is { } after
+            // Keyset: the page after the cursor costs what the first page costs, however deep.
+            ? await ordered.Where(v => v.CreatedAt < after.CreatedAt || (v.CreatedAt == after.CreatedAt && v.Id.CompareTo(after.Id) < 0))
+                .Take(query.Limit).ToListAsync(ct)
+            : await ordered.Skip((query.Page - 1) * query.Limit).Take(query.Limit).ToListAsync(ct);
         return (page, total);
     }
 

@@ -26,10 +26,10 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoListResponse>, ValidationProblem>> ListAsync(
-        string? page, string? limit, string? category, string? search, string? status, string? featured,
+        string? page, string? limit, string? category, string? search, string? status, string? featured, string? cursor,
         VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
     {
-        var query = VideoListQuery.Parse(page, limit, category, search, status, featured, out var errors);
+        var query = VideoListQuery.Parse(page, limit, category, search, status, featured, cursor, out var errors);
         if (query is null)
         {
             return Problems.Validation(errors);
@@ -38,7 +38,8 @@ public static class VideoEndpoints
         var totalPages = (total + query.Limit - 1) / query.Limit;
         return TypedResults.Ok(new VideoListResponse(
             [.. videos.Select(responses.From)],
-            new PaginationResponse(query.Page, query.Limit, total, totalPages)));
+            new PaginationResponse(query.Page, query.Limit, total, totalPages,
+                videos.Count == query.Limit ? new ListCursor(videos[^1].CreatedAt, videos[^1].Id).ToString() : null)));
     }
 
     private static async Task<Results<Created<VideoResponse>, ValidationProblem>> CreateAsync(

@@ -4,14 +4,23 @@ using Phyght.Core.Videos;
 namespace Phyght.Api.Videos;
 
 /// <summary>The validated query of <c>GET /videos</c>.</summary>
-public sealed record VideoListQuery(int Page, int Limit, string? Category, string? Search, VideoStatus? Status, bool? Featured)
+public sealed record VideoListQuery(int Page, int Limit, string? Category, string? Search, VideoStatus? Status, bool? Featured, ListCursor? After)
 {
     public const int MaxSearch = 200;
 
     public static VideoListQuery? Parse(string? page, string? limit, string? category, string? search, string? status, string? featured,
-        out Dictionary<string, string[]> errors)
+        string? cursor, out Dictionary<string, string[]> errors)
     {
         errors = [];
+        ListCursor? after = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            after = ListCursor.Parse(cursor);
+            if (after is null)
+            {
+                errors["cursor"] = ["Not a cursor this API returned."];
+            }
+        }
         var pageValue = 1;
         var limitValue = 20;
         if (page is not null && (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out pageValue) || pageValue < 1))
@@ -57,6 +66,46 @@ public sealed record VideoListQuery(int Page, int Limit, string? Category, strin
         }
         return errors.Count > 0
             ? null
-            : new VideoListQuery(pageValue, limitValue, string.IsNullOrEmpty(category) ? null : category, searchValue, statusValue, featuredValue);
+            : new VideoListQuery(pageValue, limitValue, string.IsNullOrEmpty(category) ? null : category, searchValue, statusValue, featuredValue, after);
+    }
+}
+
+/// <summary>An opaque keyset position in the newest-first order: the last video of a page.</summary>
+public sealed record ListCursor(DateTimeOffset CreatedAt, Guid Id)
+{
+    public override string ToString() =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{CreatedAt.UtcTicks}:{Id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static ListCursor? Parse(string text)
+    {
+        try
+        {
+            var padded = text.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
+            return parts.Length == 2 && long.TryParse(parts[0], out var ticks) && ticks >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                && Guid.TryParseExact(parts[1], "N", out var id)
+                ? new ListCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Turns what a user typed into a prefix-matching tsquery: every word must match a word, or the start of one,
+/// in the title or description. Only letters and digits reach the query, so no input can break its syntax.</summary>
+public static class SearchQuery
+{
+    public static string? ToTsQuery(string search)
+    {
+        var words = System.Text.RegularExpressions.Regex.Matches(search.ToLowerInvariant(), @"[\p{L}\p{N}]+")
+            .Select(m => m.Value + ":*")
+            .Distinct()
+            .Take(16)
+            .ToList();
+        return words.Count == 0 ? null : string.Join(" & ", words);
     }
 }

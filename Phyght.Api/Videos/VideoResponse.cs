@@ -31,7 +31,13 @@ public sealed record VideoResponse(
     [property: JsonPropertyName("processingResults")] JsonElement? ProcessingResults,
     string? FailureReason);
 
-public sealed record PaginationResponse(int Page, int Limit, long Total, [property: JsonPropertyName("totalPages")] long TotalPages);
+public sealed record PaginationResponse(
+    int Page,
+    int Limit,
+    long Total,
+    [property: JsonPropertyName("totalPages")] long TotalPages,
+    /// <summary>Pass as <c>cursor</c> for the next page (keyset: as cheap as the first); null on the last page.</summary>
+    string? NextCursor);
 
 public sealed record VideoListResponse(IReadOnlyList<VideoResponse> Videos, PaginationResponse Pagination);
 

@@ -30,7 +30,6 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     protected override void OnModelCreating(ModelBuilder model)
     {
         base.OnModelCreating(model);
-        model.HasPostgresExtension("pg_trgm");
 
         model.Entity<Profile>(profile =>
         {
@@ -52,8 +51,8 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             video.HasIndex(v => new { v.Category, v.CreatedAt });
             video.HasIndex(v => new { v.IsFeatured, v.CreatedAt });
             video.HasIndex(v => new { v.CreatedAt, v.Id });
-            video.HasIndex(v => v.Title).HasMethod("gin").HasOperators("gin_trgm_ops");
-            video.HasIndex(v => v.Description).HasMethod("gin").HasOperators("gin_trgm_ops");
+            video.HasGeneratedTsVectorColumn(v => v.SearchVector!, "simple", v => new { v.Title, v.Description })
+                .HasIndex(v => v.SearchVector).HasMethod("GIN");
         });
 
         model.Entity<CrdtOperation>(op =>

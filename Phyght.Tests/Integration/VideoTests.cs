@@ -145,6 +145,58 @@ public sealed class VideoTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Walking_every_page_by_cursor_while_videos_are_added_skips_and_repeats_nothing()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var category = Unique("walk");
+        var existing = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            existing.Add((await admin.CreateVideoAsync(new { title = $"Walk {i}", category }))["id"]!.GetValue<string>());
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var (status, body) = await admin.GetAsync($"/videos?category={category}&limit=3" + (cursor is null ? "" : $"&cursor={cursor}"));
+            Assert.Equal(HttpStatusCode.OK, status);
+            seen.AddRange(body!["videos"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()));
+            cursor = body["pagination"]!["next_cursor"]?.GetValue<string>();
+            await admin.CreateVideoAsync(new { title = "Added during the walk", category });
+        }
+        while (cursor is not null);
+
+        Assert.Equal(seen.Distinct().Count(), seen.Count);
+        Assert.Equal(Enumerable.Reverse(existing), seen.Where(existing.Contains));
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/videos?cursor=not-a-cursor")).Status);
+    }
+
+    [Fact]
+    public async Task Search_matches_words_and_word_prefixes_in_title_or_description()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var category = Unique("search");
+        var token = $"zq{Guid.NewGuid():N}"[..12];
+        var title = (await admin.CreateVideoAsync(new { title = $"Heel hook {token}", category }))["id"]!.GetValue<string>();
+        var description = (await admin.CreateVideoAsync(new { title = "Other", description = $"A {token.ToUpperInvariant()} setup", category }))["id"]!.GetValue<string>();
+        await admin.CreateVideoAsync(new { title = "Unrelated", category });
+
+        async Task<string[]> Ids(string search)
+        {
+            var (status, body) = await admin.GetAsync($"/videos?category={category}&search={Uri.EscapeDataString(search)}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            return [.. body!["videos"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()).Order()];
+        }
+        Assert.Equal(new[] { title, description }.Order(), await Ids(token));
+        Assert.Equal(new[] { title, description }.Order(), await Ids(token[..6].ToUpperInvariant()));
+        Assert.Equal([title], await Ids($"heel {token}"));
+        Assert.Equal([title], await Ids("HOO"));
+        Assert.Empty(await Ids("ook"));
+        Assert.Empty(await Ids("') | (!"));
+    }
+
+    [Fact]
     public async Task Anonymous_callers_never_see_unready_or_deleted_videos_by_list_or_by_id()
     {
         var admin = await Accounts.AdminAsync(Stack);
