@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Phyght.AppHost.Hosting;
@@ -26,7 +27,7 @@ public static class AzuriteBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(name: AzuriteResource.BlobEndpointName, scheme: "http")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Azurite:Port"), name: AzuriteResource.BlobEndpointName, scheme: "http")
             .WithArgs(context =>
             {
                 context.Args.Add(script);

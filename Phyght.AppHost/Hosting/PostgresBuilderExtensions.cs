@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -33,7 +33,7 @@ public static class PostgresBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(name: PostgresServerResource.EndpointName, scheme: "tcp")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Postgres:Port"), name: PostgresServerResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
                 foreach (var arg in prefix)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -21,7 +22,7 @@ public static class RedisBuilderExtensions
             healthCheckKey, _ => new RedisPingCheck(resource), HealthStatus.Unhealthy, tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(name: RedisServerResource.EndpointName, scheme: "tcp")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Redis:Port"), name: RedisServerResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
                 context.Args.Add("--port");

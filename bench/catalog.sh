@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# GET /videos through the API vs the same SQL straight through pgbench, at 32 connections, on a catalogue of N videos.
+# Usage: bench/catalog.sh [videos=100000] [seconds=15]. Needs wrk and pgbench (apt-get install -y wrk postgresql-contrib).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+videos=${1:-100000}; seconds=${2:-15}
+data=$(mktemp -d /tmp/phyght-bench-XXXX)
+pgport=55432
+dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
+dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Postgres:Port=$pgport \
+  --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
+apphost=$!
+trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
+until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
+export PGPASSWORD=$(cat "$data/postgres.password") PGHOST=127.0.0.1 PGPORT=$pgport PGUSER=postgres PGDATABASE=phyght
+
+echo "loading $videos videos ..."
+start=$(date +%s.%N)
+psql -q -v ON_ERROR_STOP=1 <<SQL
+INSERT INTO videos (id, title, description, status, vector_clock, version, tags, category, is_featured, view_count, created_at, updated_at, crdt_state)
+SELECT gen_random_uuid(), 'Fight ' || i || ' ' || (ARRAY['kimura','armbar','triangle','uppercut','knockout'])[1 + i % 5],
+       'Round ' || (i % 5) || ' of a ' || (ARRAY['title','main','prelim'])[1 + i % 3] || ' bout',
+       (ARRAY['ready','ready','ready','processing'])[1 + i % 4]::video_status, '{}', 0, ARRAY['mma'],
+       (ARRAY['MMA','Boxing','BJJ','Muay Thai'])[1 + i % 4], i % 10 = 0, 0,
+       now() - (i || ' seconds')::interval, now(), '{}'
+FROM generate_series(1, $videos) AS i;
+ANALYZE videos;
+SQL
+echo "loaded in $(echo "$(date +%s.%N) - $start" | bc) s"
+
+run_wrk() { # name path
+  local out; out=$(wrk -t2 -c32 -d${seconds}s --latency "http://localhost:5080$2")
+  printf '%-28s %10s req/s  p50 %-9s p99 %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+run_pgbench() { # name sql
+  local file; file=$(mktemp); echo "$2" >"$file"
+  local out; out=$(pgbench -n -c32 -j2 -T"$seconds" -f "$file" 2>&1)
+  printf '%-28s %10s tps   mean %s ms\n' "$1" "$(awk '/^tps/ {print $3}' <<<"$out")" "$(awk '/latency average/ {print $4}' <<<"$out")"
+  rm -f "$file"
+}
+echo "== API (wrk, 32 connections, ${seconds}s) =="
+run_wrk "default page" "/videos"
+run_wrk "category filter" "/videos?category=Boxing"
+run_wrk "featured filter" "/videos?featured=true"
+run_wrk "search (common word)" "/videos?search=kimura"
+run_wrk "search (rare prefix)" "/videos?search=fight%2012345"
+run_wrk "page 2000 by offset" "/videos?page=2000"
+echo "== the same SQL through pgbench =="
+run_pgbench "default page" "SELECT * FROM videos WHERE deleted_at IS NULL AND status = 'ready' ORDER BY created_at DESC, id DESC LIMIT 20; SELECT sum(count) FROM video_counts WHERE status = 'ready';"
+run_pgbench "naive exact count" "SELECT * FROM videos WHERE deleted_at IS NULL AND status = 'ready' ORDER BY created_at DESC, id DESC LIMIT 20; SELECT count(*) FROM videos WHERE deleted_at IS NULL AND status = 'ready';"
+run_pgbench "search (common word)" "SELECT * FROM videos WHERE deleted_at IS NULL AND status = 'ready' AND search_vector @@ to_tsquery('simple', 'kimura:*') ORDER BY created_at DESC, id DESC LIMIT 20; SELECT count(*) FROM videos WHERE deleted_at IS NULL AND status = 'ready' AND search_vector @@ to_tsquery('simple', 'kimura:*');"
