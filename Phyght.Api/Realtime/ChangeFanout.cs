@@ -13,6 +13,7 @@ public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
     IHubContext<RealtimeHub> hub,
     VideoResponses responses,
+    CatalogCache cache,
     RealtimeMetrics metrics,
     TimeProvider time,
     ILogger<ChangeFanout> logger) : IHostedService
@@ -44,6 +45,8 @@ public sealed class ChangeFanout(
         activity?.SetTag("phyght.video.id", change.VideoId);
         activity?.SetTag("phyght.change.seq", change.Seq);
 
+        // Changes made by other instances (or the worker) reach this instance's cache here.
+        await cache.EvictAsync(change.VideoId);
         var message = VideoChangedMessage.From(change, responses);
         List<string> groups = [RealtimeHub.VideoGroup(change.VideoId, staff: true), RealtimeHub.AllGroup(staff: true)];
         if (VideoChangedMessage.IsPublic(change))

@@ -11,6 +11,13 @@ public static class VideoEndpoints
         builder.Services.AddScoped<VideoCatalog>();
         builder.Services.AddSingleton<VideoUrls>();
         builder.Services.AddSingleton<VideoResponses>();
+        builder.Services.AddHybridCache();
+        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+            .Configure<StackExchange.Redis.IConnectionMultiplexer>((options, redis) =>
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(redis));
+        builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<Phyght.Core.Realtime.IChangeListener>(sp => sp.GetRequiredService<CatalogCache>());
     }
 
     public static IEndpointRouteBuilder MapVideoEndpoints(this IEndpointRouteBuilder routes)
@@ -27,19 +34,23 @@ public static class VideoEndpoints
 
     private static async Task<Results<Ok<VideoListResponse>, ValidationProblem>> ListAsync(
         string? page, string? limit, string? category, string? search, string? status, string? featured, string? cursor,
-        VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+        VideoCatalog catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
     {
         var query = VideoListQuery.Parse(page, limit, category, search, status, featured, cursor, out var errors);
         if (query is null)
         {
             return Problems.Validation(errors);
         }
-        var (videos, total) = await catalog.ListAsync(query, await caller.IsStaffAsync(ct), ct);
-        var totalPages = (total + query.Limit - 1) / query.Limit;
-        return TypedResults.Ok(new VideoListResponse(
-            [.. videos.Select(responses.From)],
-            new PaginationResponse(query.Page, query.Limit, total, totalPages,
-                videos.Count == query.Limit ? new ListCursor(videos[^1].CreatedAt, videos[^1].Id).ToString() : null)));
+        var staff = await caller.IsStaffAsync(ct);
+        return TypedResults.Ok(await cache.ListAsync(query, staff, async token =>
+        {
+            var (videos, total) = await catalog.ListAsync(query, staff, token);
+            var totalPages = (total + query.Limit - 1) / query.Limit;
+            return new VideoListResponse(
+                [.. videos.Select(responses.From)],
+                new PaginationResponse(query.Page, query.Limit, total, totalPages,
+                    videos.Count == query.Limit ? new ListCursor(videos[^1].CreatedAt, videos[^1].Id).ToString() : null));
+        }, ct));
     }
 
     private static async Task<Results<Created<VideoResponse>, ValidationProblem>> CreateAsync(
@@ -55,10 +66,13 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct) =>
-        await catalog.FindReadableAsync(id, await caller.IsStaffAsync(ct), ct) is { } video
-            ? TypedResults.Ok(responses.From(video))
-            : Problems.NotFound("The video");
+        Guid id, VideoCatalog catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
+    {
+        var staff = await caller.IsStaffAsync(ct);
+        var video = await cache.VideoAsync(id, staff, async token =>
+            await catalog.FindReadableAsync(id, staff, token) is { } found ? responses.From(found) : null, ct);
+        return video is not null ? TypedResults.Ok(video) : Problems.NotFound("The video");
+    }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         Guid id, JsonElement body, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)

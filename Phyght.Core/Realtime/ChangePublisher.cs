@@ -8,7 +8,12 @@ namespace Phyght.Core.Realtime;
 
 /// <summary>Publishes committed outbox rows on Redis pub/sub, where every API instance picks them up. A row whose
 /// publish fails stays unpublished and is sent again by the outbox drainer; subscribers de-duplicate by seq.</summary>
-public sealed class ChangePublisher(IConnectionMultiplexer redis, PhyghtDbContext db, TimeProvider time, ILogger<ChangePublisher> logger)
+public sealed class ChangePublisher(
+    IConnectionMultiplexer redis,
+    PhyghtDbContext db,
+    IEnumerable<IChangeListener> listeners,
+    TimeProvider time,
+    ILogger<ChangePublisher> logger)
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("phyght:changes");
 
@@ -17,6 +22,13 @@ public sealed class ChangePublisher(IConnectionMultiplexer redis, PhyghtDbContex
         if (changes.Count == 0)
         {
             return;
+        }
+        foreach (var change in changes)
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.OnCommittedAsync(change, ct);
+            }
         }
         try
         {

@@ -197,6 +197,32 @@ public sealed class VideoTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Cached_pages_show_a_change_at_once_and_never_serve_a_staff_view_to_readers()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var anonymous = Accounts.Anonymous(Stack);
+        var category = Unique("cache");
+        var id = (await admin.CreateVideoAsync(new { title = "Before", category }))["id"]!.GetValue<string>();
+
+        var (_, staffView) = await admin.GetAsync($"/videos?category={category}");
+        var (_, publicView) = await anonymous.GetAsync($"/videos?category={category}");
+        Assert.Single(staffView!["videos"]!.AsArray());
+        Assert.Empty(publicView!["videos"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/videos-update/{id}")).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/videos-update/{id}", new { title = "After" })).Status);
+        var (_, list) = await admin.GetAsync($"/videos?category={category}");
+        Assert.Equal("After", list!["videos"]![0]!["title"]!.GetValue<string>());
+        var (_, single) = await admin.GetAsync($"/videos-update/{id}");
+        Assert.Equal("After", single!["title"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/videos-delete/{id}")).Status);
+        var (_, afterDelete) = await admin.GetAsync($"/videos?category={category}");
+        Assert.Empty(afterDelete!["videos"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/videos-update/{id}")).Status);
+    }
+
+    [Fact]
     public async Task Anonymous_callers_never_see_unready_or_deleted_videos_by_list_or_by_id()
     {
         var admin = await Accounts.AdminAsync(Stack);
