@@ -10,17 +10,8 @@ var blobs = storage.AddBlobs("blobs");
 
 var jwtSigningKey = builder.CreateGeneratedSecret("jwt-signing-key", bytes: 48);
 
-var api = builder.AddProject<Projects.Phyght_Api>("api")
-    .WithReference(database).WaitFor(database)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(blobs).WaitFor(blobs)
-    .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
-    .WithBootstrapAdmin()
-    .WithConfigurationSection("RateLimits")
-    .WithConfigurationSection("Storage")
-    .WithServiceDefaults()
-    .WithApiReferenceLinks()
-    .WithHttpHealthCheck("/health");
+var api = builder.AddApi("api", database, redis, blobs, jwtSigningKey);
+builder.AddSecondApiInstanceIfConfigured(database, redis, blobs, jwtSigningKey);
 
 builder.AddProject<Projects.Phyght_Worker>("worker")
     .WithReference(database).WaitFor(database)

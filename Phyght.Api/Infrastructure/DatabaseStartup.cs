@@ -4,9 +4,12 @@ namespace Phyght.Api.Infrastructure;
 
 public static class DatabaseStartup
 {
+    // Any constant shared by every instance: the advisory lock that serializes migrations.
+    private const long MigrationLock = 0x5048594748544D47;
+
     /// <summary>
-    /// Applies migrations (EF Core takes a database lock, so API instances starting together migrate once), then
-    /// creates the bootstrap admin on an empty database.
+    /// Applies migrations under a PostgreSQL advisory lock, so API instances starting together migrate once (the
+    /// others wait, then find nothing to do), then creates the bootstrap admin on an empty database.
     /// </summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
@@ -14,7 +17,20 @@ public static class DatabaseStartup
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Phyght.Api.Database");
         using var activity = PhyghtTelemetry.ActivitySource.StartActivity("database.migrate");
         var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
-        await db.Database.MigrateAsync();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLock})");
+            await db.Database.MigrateAsync();
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLock})");
+            // This connection may have loaded the database's types before another instance's migration created the
+            // enums (video_status, user_role); without a reload, reading them fails on this instance.
+            await ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).ReloadTypesAsync();
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
         logger.LogInformation("Database schema is up to date");
         await scope.ServiceProvider.GetRequiredService<BootstrapAdmin>().EnsureAsync(CancellationToken.None);
     }

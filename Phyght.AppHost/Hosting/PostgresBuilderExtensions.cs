@@ -18,7 +18,8 @@ public static class PostgresBuilderExtensions
         var dataPath = DataFolder.Resolve(builder);
         var binDirectory = builder.Configuration["Phyght:Postgres:BinDirectory"] ?? DefaultBinDirectory;
         var postgres = ServerBinary.Find(Path.Combine(binDirectory, "postgres"));
-        var password = new ParameterResource($"{name}-password", _ => DataFolder.ReadOrCreateSecret(dataPath, "postgres.password"), secret: true);
+        var passwordValue = DataFolder.ReadOrCreateSecret(dataPath, "postgres.password");
+        var password = new ParameterResource($"{name}-password", _ => passwordValue, secret: true);
         var runAs = PostgresOsUser.ForCurrentProcess();
         var pgData = runAs.DataDirectoryFor(dataPath);
 

@@ -12,11 +12,13 @@ public static class SecretExtensions
     /// dashboard should ask for.</remarks>
     public static ParameterResource CreateGeneratedSecret(this IDistributedApplicationBuilder builder, string name, int bytes = 24)
     {
-        var dataPath = DataFolder.Resolve(builder);
         var configured = builder.Configuration[$"Parameters:{name}"];
-        return new ParameterResource(name,
-            _ => string.IsNullOrEmpty(configured) ? DataFolder.ReadOrCreateSecret(dataPath, $"{name}.secret", bytes) : configured,
-            secret: true);
+        // Read or created now, once: resources resolve parameters concurrently, and two of them creating the file at
+        // the same moment would each get a different secret.
+        var value = string.IsNullOrEmpty(configured)
+            ? DataFolder.ReadOrCreateSecret(DataFolder.Resolve(builder), $"{name}.secret", bytes)
+            : configured;
+        return new ParameterResource(name, _ => value, secret: true);
     }
 
     /// <summary>

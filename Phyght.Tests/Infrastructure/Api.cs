@@ -14,6 +14,9 @@ public sealed class ApiUser(HttpClient http, string? accessToken, Guid? id, stri
     public Guid? Id { get; } = id;
     public string Role { get; } = role;
 
+    /// <summary>The same caller, talking to another API instance.</summary>
+    public ApiUser On(HttpClient other) => new(other, AccessToken, Id, Role);
+
     public HttpRequestMessage Request(HttpMethod method, string path, object? json = null)
     {
         var request = new HttpRequestMessage(method, path);

@@ -70,10 +70,11 @@ public sealed class PhyghtStack : IAsyncDisposable
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
             }
         }
-        catch
+        catch (Exception ex)
         {
+            var tail = string.Join("\n", logs.Lines.Where(l => l.Level >= LogLevel.Warning).TakeLast(40).Select(l => $"{l.Category}: {l.Message}"));
             await stack.DisposeAsync();
-            throw;
+            throw new InvalidOperationException($"The stack did not start: {ex.Message}\nLast warnings and errors:\n{tail}", ex);
         }
         return stack;
     }

@@ -13,16 +13,16 @@ public sealed class RealtimeTests(StackFixture fixture)
     private PhyghtStack Stack => fixture.Stack;
 
     /// <summary>A SignalR client of /realtime that records every videoChanged it receives.</summary>
-    private sealed class Listener : IAsyncDisposable
+    internal sealed class Listener : IAsyncDisposable
     {
         private Listener(HubConnection connection) => Connection = connection;
 
         public HubConnection Connection { get; }
         public ConcurrentQueue<JsonElement> Events { get; } = new();
 
-        public static async Task<Listener> ConnectAsync(PhyghtStack stack, string? accessToken)
+        public static async Task<Listener> ConnectAsync(PhyghtStack stack, string? accessToken, string instance = "api")
         {
-            var baseAddress = stack.CreateApiClient().BaseAddress!;
+            var baseAddress = stack.App.CreateHttpClient(instance).BaseAddress!;
             var connection = new HubConnectionBuilder()
                 .WithUrl(new Uri(baseAddress, "/realtime"), options =>
                 {

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Phyght.AppHost.Hosting;
+
+public static class ApiResourceExtensions
+{
+    /// <summary>An instance of the API with its servers, secrets and configuration.</summary>
+    public static IResourceBuilder<ProjectResource> AddApi(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        IResourceBuilder<PostgresDatabaseResource> database,
+        IResourceBuilder<RedisServerResource> redis,
+        IResourceBuilder<AzuriteBlobsResource> blobs,
+        ParameterResource jwtSigningKey) =>
+        builder.AddProject<Projects.Phyght_Api>(name)
+            .WithReference(database).WaitFor(database)
+            .WithReference(redis).WaitFor(redis)
+            .WithReference(blobs).WaitFor(blobs)
+            .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
+            .WithBootstrapAdmin()
+            .WithConfigurationSection("RateLimits")
+            .WithConfigurationSection("Storage")
+            .WithServiceDefaults()
+            .WithApiReferenceLinks()
+            .WithHttpHealthCheck("/health");
+
+    /// <summary>
+    /// With <c>Phyght:SecondApiInstance=true</c>, a second API instance (<c>api-b</c>) on a port of its own, so tests can
+    /// drive the cross-instance paths (real-time fan-out, cache eviction, concurrent syncs) through a chosen instance.
+    /// To scale the API for users, use <c>WithReplicas</c> behind the one port instead.
+    /// </summary>
+    public static void AddSecondApiInstanceIfConfigured(
+        this IDistributedApplicationBuilder builder,
+        IResourceBuilder<PostgresDatabaseResource> database,
+        IResourceBuilder<RedisServerResource> redis,
+        IResourceBuilder<AzuriteBlobsResource> blobs,
+        ParameterResource jwtSigningKey)
+    {
+        if (builder.Configuration.GetValue<bool>("Phyght:SecondApiInstance"))
+        {
+            builder.AddApi("api-b", database, redis, blobs, jwtSigningKey)
+                .WithEndpoint("http", endpoint => endpoint.Port = null);
+        }
+    }
+}
