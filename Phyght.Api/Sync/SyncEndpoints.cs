@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Phyght.Api.Auth;
 
 namespace Phyght.Api.Sync;
@@ -15,14 +14,18 @@ public static class SyncEndpoints
     public static IEndpointRouteBuilder MapSyncEndpoints(this IEndpointRouteBuilder routes)
     {
         var sync = routes.MapGroup("/sync").WithTags("Sync");
-        sync.MapPost("", PostAsync).WithName("Sync");
+        sync.MapPost("", PostAsync).WithName("Sync").Accepts<SyncRequest>("application/json");
         sync.MapGet("", GetAsync).WithName("SyncChanges");
         return routes;
     }
 
     private static async Task<Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult>> PostAsync(
-        JsonElement body, SyncService sync, Caller caller, SyncMetrics metrics, CancellationToken ct)
+        HttpRequest request, SyncService sync, Caller caller, SyncMetrics metrics, CancellationToken ct)
     {
+        if (await JsonBody.ReadAsync(request, ct) is not { } body)
+        {
+            return JsonBody.Invalid();
+        }
         var started = Stopwatch.GetTimestamp();
         var outcome = await sync.SyncAsync(body, caller.UserId, await caller.IsStaffAsync(ct), ct);
         metrics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);

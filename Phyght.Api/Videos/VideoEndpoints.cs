@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Phyght.Api.Auth;
 
@@ -24,9 +23,11 @@ public static class VideoEndpoints
     {
         var videos = routes.MapGroup("").WithTags("Videos");
         videos.MapGet("/videos", ListAsync).WithName("ListVideos");
-        videos.MapPost("/videos", CreateAsync).WithName("CreateVideo").RequireAuthorization(Policies.CanWrite);
+        videos.MapPost("/videos", CreateAsync).WithName("CreateVideo").RequireAuthorization(Policies.CanWrite)
+            .Accepts<CreateVideoRequest>("application/json");
         videos.MapGet("/videos-update/{id:guid}", GetAsync).WithName("GetVideo");
-        videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("UpdateVideo").RequireAuthorization(Policies.CanWrite);
+        videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("UpdateVideo").RequireAuthorization(Policies.CanWrite)
+            .Accepts<UpdateVideoRequest>("application/json");
         videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(Policies.CanDelete);
         videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("CountView");
         return routes;
@@ -54,8 +55,12 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Created<VideoResponse>, ValidationProblem>> CreateAsync(
-        JsonElement body, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+        HttpRequest request, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
     {
+        if (await JsonBody.ReadAsync(request, ct) is not { } body)
+        {
+            return JsonBody.Invalid();
+        }
         var fields = VideoFields.Parse(body, titleRequired: true, out var errors);
         if (errors.Count > 0)
         {
@@ -75,8 +80,12 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        Guid id, JsonElement body, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+        Guid id, HttpRequest request, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
     {
+        if (await JsonBody.ReadAsync(request, ct) is not { } body)
+        {
+            return JsonBody.Invalid();
+        }
         var fields = VideoFields.Parse(body, titleRequired: false, out var errors);
         if (errors.Count > 0)
         {

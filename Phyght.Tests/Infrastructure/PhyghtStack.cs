@@ -56,6 +56,8 @@ public sealed class PhyghtStack : IAsyncDisposable
             .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning)
             // Resource consoles (postgres writes its log to stderr) stay in CapturedLogs, out of the test output.
             .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Phyght.AppHost.Resources", LogLevel.None)
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Error)
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Aspire.Hosting.Dcp", LogLevel.Error)
             .AddProvider(logs));
 
         var app = await builder.BuildAsync(ct);

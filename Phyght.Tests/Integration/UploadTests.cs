@@ -139,6 +139,35 @@ public sealed class UploadTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task A_50_MB_upload_streams_through_without_the_api_holding_the_file_in_memory()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Exactly at the limit" }))["id"]!.GetValue<string>();
+        var head = (await File.ReadAllBytesAsync(await MediaFixtures.VideoAsync("mp4")))[..64];
+        Assert.True(Stack.App.ResourceNotifications.TryGetCurrentState("api", out var api));
+        var pid = int.Parse(api.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString()!);
+        Assert.Contains("Phyght.Api", File.ReadAllText($"/proc/{pid}/cmdline"));
+        // A warm-up upload first, so the peak measured below is the upload's, not first-call JIT and pools.
+        var (warm, _) = await UploadAsync(admin, Form(id, [("video", new StreamContent(new SyntheticStream(head, 8_000_000)), "warm.mp4")]));
+        Assert.Equal(HttpStatusCode.OK, warm);
+        ResetPeakMemory(pid);
+        var before = PeakRssBytes(pid);
+
+        var (status, video) = await UploadAsync(admin, Form(id, [("video", new StreamContent(new SyntheticStream(head, 52_428_800)), "limit.mp4")]));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(52_428_800, video!["file_size"]!.GetValue<long>());
+        var growth = PeakRssBytes(pid) - before;
+        Assert.True(growth < 24 * 1024 * 1024, $"the API's peak resident memory grew by {growth / 1024 / 1024} MB during a 50 MB upload");
+    }
+
+    /// <summary>Peak resident set of a process (VmHWM), reset by writing 5 to clear_refs (Linux).</summary>
+    private static long PeakRssBytes(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmHWM:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
+    private static void ResetPeakMemory(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+
+    [Fact]
     public async Task A_png_named_mp4_gets_415_and_wrong_forms_get_400_or_404()
     {
         var admin = await Accounts.AdminAsync(Stack);

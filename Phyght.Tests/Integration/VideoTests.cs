@@ -223,6 +223,23 @@ public sealed class VideoTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_every_endpoint_with_its_request_bodies()
+    {
+        var (status, document) = await Accounts.Anonymous(Stack).GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var paths = document!["paths"]!.AsObject();
+        foreach (var path in new[] { "/videos", "/videos-update/{id}", "/videos-delete/{id}", "/videos/{id}/views", "/videos-upload",
+                     "/sync", "/auth/signup", "/auth/token", "/auth/refresh", "/profiles/me", "/profiles/{id}/role" })
+        {
+            Assert.True(paths.ContainsKey(path), $"{path} is missing from the OpenAPI document");
+        }
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        Assert.True(schemas.ContainsKey("CreateVideoRequest"));
+        Assert.True(schemas.ContainsKey("VideoResponse"));
+        Assert.True(schemas["VideoResponse"]!["properties"]!.AsObject().ContainsKey("is_featured"));
+    }
+
+    [Fact]
     public async Task Anonymous_callers_never_see_unready_or_deleted_videos_by_list_or_by_id()
     {
         var admin = await Accounts.AdminAsync(Stack);
