@@ -124,9 +124,8 @@ public sealed class SyncService(
             ClockOrder.After => ("client_ahead", "accepted_client"),
             _ => ("concurrent", "merged_concurrent"),
         };
-        var log = await db.CrdtOperations.AsNoTracking().Where(o => o.VideoId == videoId).OrderBy(o => o.Id).ToListAsync(ct);
-        var lacking = log.Where(o => !clientAfter.Covers(new Dot(o.Actor, o.Seq)));
-        return new SyncOutcome.Done(Respond(video, applied.After, syncType, action, applied.Conflicts.Count, lacking, log));
+        var lacking = await MissingAsync(videoId, applied.After.Clock, clientAfter, ct);
+        return new SyncOutcome.Done(Respond(video, applied.After, syncType, action, applied.Conflicts.Count, lacking, await CursorAsync(videoId, ct)));
     }
 
     public async Task<SyncOutcome> ChangesAsync(string? videoIdText, string? since, bool staff, CancellationToken ct)
@@ -157,15 +156,41 @@ public sealed class SyncService(
         {
             return new SyncOutcome.NotFound();
         }
-        var log = await db.CrdtOperations.AsNoTracking().Where(o => o.VideoId == videoId).OrderBy(o => o.Id).ToListAsync(ct);
-        var delta = log.Where(o => (afterId is null || o.Id > afterId) && (afterTime is null || o.ReceivedAt > afterTime)).ToList();
+        var delta = await db.CrdtOperations.AsNoTracking()
+            .Where(o => o.VideoId == videoId && (afterId == null || o.Id > afterId) && (afterTime == null || o.ReceivedAt > afterTime))
+            .OrderBy(o => o.Id)
+            .ToListAsync(ct);
         var document = VideoChangeWriter.DocumentOf(video);
         var (syncType, action) = delta.Count > 0 ? ("fast_forward", "applied_remote") : ("up_to_date", "none");
-        return new SyncOutcome.Done(Respond(video, document, syncType, action, 0, delta, log));
+        return new SyncOutcome.Done(Respond(video, document, syncType, action, 0, delta, await CursorAsync(videoId, ct)));
     }
 
+    /// <summary>The held ops a clock does not cover, read per actor from the (video, actor, seq) index: the cost
+    /// follows what the client lacks, not the length of the log.</summary>
+    private async Task<List<CrdtOperation>> MissingAsync(Guid videoId, VectorClock server, VectorClock client, CancellationToken ct)
+    {
+        var behind = server.Entries.Where(e => client[e.Key] < e.Value).ToList();
+        if (behind.Count == 0)
+        {
+            return [];
+        }
+        var actors = behind.Select(e => e.Key).ToArray();
+        var seqs = behind.Select(e => client[e.Key]).ToArray();
+        return await db.CrdtOperations.FromSqlInterpolated($"""
+                SELECT o.* FROM crdt_operations o
+                JOIN unnest({actors}, {seqs}) AS held(actor, seq) ON o.actor = held.actor AND o.seq > held.seq
+                WHERE o.video_id = {videoId}
+                """)
+            .AsNoTracking()
+            .OrderBy(o => o.Id)
+            .ToListAsync(ct);
+    }
+
+    private async Task<long> CursorAsync(Guid videoId, CancellationToken ct) =>
+        await db.CrdtOperations.Where(o => o.VideoId == videoId).MaxAsync(o => (long?)o.Id, ct) ?? 0;
+
     private SyncResponse Respond(Video video, VideoDocument document, string syncType, string action, int conflicts,
-        IEnumerable<CrdtOperation> operations, IReadOnlyList<CrdtOperation> log) => new(
+        IEnumerable<CrdtOperation> operations, long cursor) => new(
         video.Id,
         syncType,
         action,
@@ -175,7 +200,7 @@ public sealed class SyncService(
         document.Version,
         document.MaxLamport,
         [.. operations.Select(ToResponse)],
-        (log.Count == 0 ? 0 : log[^1].Id).ToString(CultureInfo.InvariantCulture));
+        cursor.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Whole-batch checks: a reused dot with another body (409), per-actor gaps (422), lamports that do not grow (400).</summary>
     private async Task<SyncOutcome?> CheckBatchAsync(Guid videoId, VideoDocument before, List<Operation> ops, CancellationToken ct)

@@ -27,6 +27,7 @@ public static class SyncBench
         await Task.WhenAll(Enumerable.Range(0, 16).Select(async client =>
         {
             var seq = new Dictionary<string, long>();
+            var clocks = new Dictionary<string, Dictionary<string, long>>();
             var random = new Random(client);
             while (DateTime.UtcNow < deadline)
             {
@@ -43,11 +44,15 @@ public static class SyncBench
                     context = new Dictionary<string, long> { [actor] = first + i - 1 },
                 }).ToArray();
                 var t = Stopwatch.GetTimestamp();
-                using var response = await http.PostAsJsonAsync("/sync", new { video_id = video, client_vector_clock = new Dictionary<string, long> { [actor] = first - 1 }, operations = ops });
+                // Like a real client: send the clock the server last gave us, so the reply carries only what is new.
+                var clock = clocks.GetValueOrDefault(video) ?? [];
+                using var response = await http.PostAsJsonAsync("/sync", new { video_id = video, client_vector_clock = clock, operations = ops });
                 latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 if (response.IsSuccessStatusCode)
                 {
                     seq[video] = first + 9;
+                    var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    clocks[video] = body.GetProperty("server_vector_clock").Deserialize<Dictionary<string, long>>()!;
                 }
                 else
                 {
