@@ -235,15 +235,15 @@ public sealed class SyncService(
         {
             return null;
         }
-        var freshActors = fresh.Select(g => g.Key).ToList();
-        var lastLamports = await db.CrdtOperations.Where(o => o.VideoId == videoId && freshActors.Contains(o.Actor))
-            .GroupBy(o => o.Actor)
-            .Select(g => new { Actor = g.Key, Lamport = g.Max(o => o.Lamport) })
-            .ToDictionaryAsync(x => x.Actor, x => x.Lamport, ct);
         foreach (var group in fresh)
         {
             var expected = before.Clock[group.Key] + 1;
-            var lamport = lastLamports.GetValueOrDefault(group.Key);
+            // The actor's previous op is its highest seq: one index lookup, however long the log.
+            var lamport = await db.CrdtOperations
+                .Where(o => o.VideoId == videoId && o.Actor == group.Key)
+                .OrderByDescending(o => o.Seq)
+                .Select(o => o.Lamport)
+                .FirstOrDefaultAsync(ct);
             foreach (var op in group.OrderBy(o => o.Seq))
             {
                 if (op.Seq != expected)

@@ -42,6 +42,8 @@ public sealed class Video
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
+    /// <summary>Register stamps and tag dots; internal to the CRDT, so never in change-feed snapshots.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string CrdtState { get; set; } = "{}";
     public string? ProcessingResults { get; set; }
     public string? FailureReason { get; set; }
