@@ -14,6 +14,14 @@ public static class ApplicationServiceExtensions
     {
         builder.AddPhyghtDatabase();
         builder.AddRedisClient(ResourceNames.Redis);
+        // Without Redis the API still serves and writes (events wait in the outbox): degraded, not down.
+        builder.Services.PostConfigure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckServiceOptions>(options =>
+        {
+            foreach (var redis in options.Registrations.Where(r => r.Name.StartsWith("StackExchange.Redis", StringComparison.Ordinal)))
+            {
+                redis.FailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded;
+            }
+        });
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));

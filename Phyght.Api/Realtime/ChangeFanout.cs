@@ -7,10 +7,11 @@ using StackExchange.Redis;
 namespace Phyght.Api.Realtime;
 
 /// <summary>Every API instance subscribes to the change channel on Redis and delivers each event to its own
-/// connections. StackExchange.Redis re-subscribes by itself after Redis comes back; the outbox drainer then sends
-/// what was not published meanwhile.</summary>
+/// connections. Pub/sub forgets what it sent while a subscriber was away, so when the Redis connection comes back
+/// this instance catches up from the change feed past the last seq it delivered (clients de-duplicate by seq).</summary>
 public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
+    IServiceScopeFactory scopes,
     IHubContext<RealtimeHub> hub,
     VideoResponses responses,
     CatalogCache cache,
@@ -18,8 +19,17 @@ public sealed class ChangeFanout(
     TimeProvider time,
     ILogger<ChangeFanout> logger) : IHostedService
 {
+    private long _lastSeq;
+    // Seqs already delivered by this instance (a recent window), so live delivery and catch-up never send one twice.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _delivered = new();
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            _lastSeq = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.MaxAsync(c => (long?)c.Seq, cancellationToken) ?? 0;
+        }
+        redis.ConnectionRestored += (_, _) => _ = CatchUpAsync();
         var queue = await redis.GetSubscriber().SubscribeAsync(ChangePublisher.Channel);
         queue.OnMessage(async message =>
         {
@@ -34,11 +44,47 @@ public sealed class ChangeFanout(
         });
     }
 
+    private async Task CatchUpAsync()
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var after = Interlocked.Read(ref _lastSeq);
+            var missed = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
+                .Where(c => c.Seq > after).OrderBy(c => c.Seq).Take(10_000).ToListAsync();
+            logger.LogInformation("Redis is back: catching up {Count} changes after seq {Seq}", missed.Count, after);
+            foreach (var change in missed)
+            {
+                await DeliverAsync(change);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not catch up from the change feed");
+        }
+    }
+
     private async Task DeliverAsync(ChangeEvent? change)
     {
         if (change is null)
         {
             return;
+        }
+        if (!_delivered.TryAdd(change.Seq, 0))
+        {
+            return;
+        }
+        if (_delivered.Count > 50_000)
+        {
+            var floor = Interlocked.Read(ref _lastSeq) - 10_000;
+            foreach (var old in _delivered.Keys.Where(k => k < floor))
+            {
+                _delivered.TryRemove(old, out _);
+            }
+        }
+        long seen;
+        while ((seen = Interlocked.Read(ref _lastSeq)) < change.Seq && Interlocked.CompareExchange(ref _lastSeq, change.Seq, seen) != seen)
+        {
         }
         ActivityContext.TryParse(change.TraceParent, null, out var parent);
         using var activity = PhyghtTelemetry.ActivitySource.StartActivity("deliver videoChanged", ActivityKind.Consumer, parent);

@@ -27,7 +27,16 @@ public sealed class ChangePublisher(
         {
             foreach (var listener in listeners)
             {
-                await listener.OnCommittedAsync(change, ct);
+                try
+                {
+                    await listener.OnCommittedAsync(change, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The change is committed; a listener's failure (e.g. the cache's Redis level is down) must not
+                    // turn it into an error for the caller.
+                    logger.LogWarning(ex, "{Listener} failed for change {Seq} of video {VideoId}", listener.GetType().Name, change.Seq, change.VideoId);
+                }
             }
         }
         try

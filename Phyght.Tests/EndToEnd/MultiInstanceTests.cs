@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR.Client;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Phyght.Tests.Infrastructure;
 using Phyght.Tests.Integration;
 
@@ -33,6 +34,9 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
 
         Assert.Equal(HttpStatusCode.OK, (await viaB.PutAsync($"/videos-update/{id}", new { title = "Written on B" })).Status);
 
+        await Eventually.ReturnsAsync(
+            () => Database.ScalarAsync<long>(Stack, "SELECT count(*) FROM change_feed WHERE published_at IS NULL"),
+            unpublished => unpublished == 0, TimeSpan.FromSeconds(60), "the outbox drains once Redis is back");
         var received = await Eventually.ReturnsAsync(() => Task.FromResult(onA.For(id).ToList()), l => l.Count > 0, TimeSpan.FromSeconds(10), "A's client receives B's change");
         Assert.Equal("Written on B", received[0].GetProperty("new").GetProperty("title").GetString());
     }
@@ -92,5 +96,46 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
         var folded = await VideoTests.FoldAsync(admin, id);
         Assert.Equal(folded.Version, video["version"]!.GetValue<long>());
         Assert.Equal(folded.Tags.ToArray(), video["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray());
+    }
+
+    [Fact]
+    public async Task While_redis_is_down_writes_go_on_health_degrades_and_afterwards_every_subscriber_gets_every_change_once()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Outage" }))["id"]!.GetValue<string>();
+        await using var listener = await RealtimeTests.Listener.ConnectAsync(Stack, admin.AccessToken, "api-b");
+        await listener.Connection.InvokeAsync("SubscribeAll");
+        var commands = Stack.App.Services.GetRequiredService<ResourceCommandService>();
+
+        Assert.True((await commands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand)).Success);
+        try
+        {
+            var health = await Eventually.ReturnsAsync(
+                async () => (await admin.GetAsync("/health")).Body!["status"]!.GetValue<string>(),
+                status => status != "Healthy", TimeSpan.FromSeconds(30), "the API notices Redis is gone");
+            Assert.Equal("Degraded", health);
+            for (var i = 0; i < 5; i++)
+            {
+                var (status, body) = await admin.PutAsync($"/videos-update/{id}", new { description = $"during outage {i}" });
+                Assert.True(status == HttpStatusCode.OK, $"write {i} during the outage: {status} {body}");
+            }
+        }
+        finally
+        {
+            Assert.True((await commands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand)).Success);
+        }
+        await Stack.App.ResourceNotifications.WaitForResourceHealthyAsync("redis").WaitAsync(TimeSpan.FromMinutes(1));
+
+        await Eventually.ReturnsAsync(
+            () => Database.ScalarAsync<long>(Stack, "SELECT count(*) FROM change_feed WHERE published_at IS NULL"),
+            unpublished => unpublished == 0, TimeSpan.FromSeconds(60), "the outbox drains once Redis is back");
+        var received = await Eventually.ReturnsAsync(
+            () => Task.FromResult(listener.For(id).Select(e => e.GetProperty("new").GetProperty("description").GetString()).ToList()),
+            descriptions => Enumerable.Range(0, 5).All(i => descriptions.Contains($"during outage {i}")),
+            TimeSpan.FromSeconds(60),
+            "the changes made during the outage arrive once Redis is back");
+        var seqs = listener.For(id).Select(e => e.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        Assert.Equal(5, received.Count(d => d!.StartsWith("during outage")));
     }
 }
