@@ -92,4 +92,24 @@ public sealed class StackTests(StackFixture fixture)
         Assert.True(Stack.App.ResourceNotifications.TryGetCurrentState(service, out var state));
         Assert.Contains(state.Snapshot.EnvironmentVariables, e => e.Name == "OTEL_EXPORTER_OTLP_TIMEOUT" && e.Value == "1000");
     }
+
+    [Fact]
+    public async Task No_secret_password_or_token_ever_reaches_the_logs()
+    {
+        var user = await Accounts.NewAsync(Stack, "moderator");
+        await user.CreateVideoAsync(new { title = "Logged" });
+        await user.PostAsync("/auth/token", new { email = "nobody@example.test", password = "wrong-password-9" });
+        var secrets = Directory.GetFiles(Stack.DataPath, "*.secret").Concat(Directory.GetFiles(Stack.DataPath, "*.password"))
+            .Select(f => File.ReadAllText(f).Trim())
+            .Append(user.AccessToken!)
+            .Append(Accounts.Password)
+            .Append("wrong-password-9")
+            .ToList();
+        Assert.True(secrets.Count >= 6);
+
+        // Logs are forwarded asynchronously: wait until the request above has been logged before looking.
+        await Eventually.HoldsAsync(() => Stack.Logs.Lines.Any(l => l.Message.Contains("created video")), TimeSpan.FromSeconds(10), "the API's logs arrive");
+        var leaks = Stack.Logs.Lines.Where(l => secrets.Any(secret => l.Message.Contains(secret, StringComparison.Ordinal))).ToList();
+        Assert.True(leaks.Count == 0, $"{leaks.Count} log lines contain a secret, e.g. from {leaks.FirstOrDefault().Category}");
+    }
 }
