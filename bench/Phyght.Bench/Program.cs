@@ -4,6 +4,12 @@ using Phyght.Core.Crdt;
 // The pure CRDT library alone: folding one video's 100,000-op log, and the memory that costs.
 // Run: dotnet run -c Release --project bench/Phyght.Bench [ops=100000]
 // Through the API: dotnet run -c Release --project bench/Phyght.Bench sync <api-url> <admin-password> <videos> [seconds]
+// Uploads: dotnet run -c Release --project bench/Phyght.Bench upload <api-url> <admin-password> <file> <azurite-port>
+if (args.Length > 0 && args[0] == "upload")
+{
+    await UploadBench.RunAsync(new Uri(args[1]), args[2], args[3], int.Parse(args[4]));
+    return;
+}
 if (args.Length > 0 && args[0] == "sync")
 {
     await SyncBench.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 15);
