@@ -24,5 +24,3 @@ app.MapRealtimeEndpoints();
 
 await app.PrepareDatabaseAsync();
 app.Run();
-
-public partial class Program;

@@ -34,7 +34,11 @@ public sealed class VideoCatalog(
     public IQueryable<Video> Readable(bool staff) =>
         db.Videos.AsNoTracking().Where(v => v.DeletedAt == null && (staff || v.Status == VideoStatus.Ready));
 
-    public async Task<(List<Video> Videos, long Total)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
+    /// <summary>Search totals are counted exactly up to this many matches; past it the total is this bound and is
+    /// marked as an estimate, so a common word costs a bounded count, not a scan of every match.</summary>
+    public const int SearchCountCap = 10_000;
+
+    public async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
         var videos = Readable(staff);
         if (query.Status is { } status)
@@ -55,14 +59,22 @@ public sealed class VideoCatalog(
                 ? videos.Where(v => v.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", tsquery)))
                 : videos.Where(v => false);
         }
-        var total = query.Search is null ? await CountAsync(query, staff, ct) : await videos.LongCountAsync(ct);
+        var (total, estimate) = query.Search is null
+            ? (await CountAsync(query, staff, ct), false)
+            : await CappedCountAsync(videos, ct);
         var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
         var page = query.After is { } after
             // Keyset: the page after the cursor costs what the first page costs, however deep.
             ? await ordered.Where(v => v.CreatedAt < after.CreatedAt || (v.CreatedAt == after.CreatedAt && v.Id.CompareTo(after.Id) < 0))
                 .Take(query.Limit).ToListAsync(ct)
             : await ordered.Skip((query.Page - 1) * query.Limit).Take(query.Limit).ToListAsync(ct);
-        return (page, total);
+        return (page, total, estimate);
+    }
+
+    private static async Task<(long Total, bool IsEstimate)> CappedCountAsync(IQueryable<Video> matches, CancellationToken ct)
+    {
+        var counted = await matches.Take(SearchCountCap + 1).LongCountAsync(ct);
+        return counted > SearchCountCap ? (SearchCountCap, true) : (counted, false);
     }
 
     /// <summary>The exact total from <c>video_counts</c> (kept by trigger), without scanning videos.</summary>

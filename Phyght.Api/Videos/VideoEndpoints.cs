@@ -45,12 +45,13 @@ public static class VideoEndpoints
         var staff = await caller.IsStaffAsync(ct);
         return TypedResults.Ok(await cache.ListAsync(query, staff, async token =>
         {
-            var (videos, total) = await catalog.ListAsync(query, staff, token);
+            var (videos, total, estimate) = await catalog.ListAsync(query, staff, token);
             var totalPages = (total + query.Limit - 1) / query.Limit;
             return new VideoListResponse(
                 [.. videos.Select(responses.From)],
                 new PaginationResponse(query.Page, query.Limit, total, totalPages,
-                    videos.Count == query.Limit ? new ListCursor(videos[^1].CreatedAt, videos[^1].Id).ToString() : null));
+                    videos.Count == query.Limit ? new ListCursor(videos[^1].CreatedAt, videos[^1].Id).ToString() : null,
+                    estimate ? true : null));
         }, ct));
     }
 

@@ -37,7 +37,9 @@ public sealed record PaginationResponse(
     long Total,
     [property: JsonPropertyName("totalPages")] long TotalPages,
     /// <summary>Pass as <c>cursor</c> for the next page (keyset: as cheap as the first); null on the last page.</summary>
-    string? NextCursor);
+    string? NextCursor,
+    /// <summary>True when <c>total</c> is a lower bound (a search matching more than can be counted cheaply).</summary>
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? TotalIsEstimate);
 
 public sealed record VideoListResponse(IReadOnlyList<VideoResponse> Videos, PaginationResponse Pagination);
 

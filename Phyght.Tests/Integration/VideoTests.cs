@@ -240,6 +240,29 @@ public sealed class VideoTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task A_search_matching_more_than_can_be_counted_cheaply_says_its_total_is_an_estimate()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var category = Unique("many");
+        var word = $"zz{Guid.NewGuid():N}"[..14];
+        await Database.ExecuteAsync(Stack, """
+            INSERT INTO videos (id, title, status, vector_clock, version, tags, category, is_featured, view_count, created_at, updated_at, crdt_state)
+            SELECT gen_random_uuid(), @word || ' ' || i, 'ready', '{}', 0, '{}', @category, false, 0, now(), now(), '{}'
+            FROM generate_series(1, 10005) AS i
+            """, ("word", word), ("category", category));
+
+        var (_, many) = await admin.GetAsync($"/videos?search={word}&limit=5");
+        var (_, few) = await admin.GetAsync($"/videos?search={word}%201234&limit=5");
+        var (_, unsearched) = await admin.GetAsync($"/videos?category={category}&limit=5");
+
+        Assert.Equal(10_000, many!["pagination"]!["total"]!.GetValue<long>());
+        Assert.True(many["pagination"]!["total_is_estimate"]!.GetValue<bool>());
+        Assert.Equal(5, many["videos"]!.AsArray().Count);
+        Assert.False(few!["pagination"]!.AsObject().ContainsKey("total_is_estimate"));
+        Assert.Equal(10_005, unsearched!["pagination"]!["total"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Anonymous_callers_never_see_unready_or_deleted_videos_by_list_or_by_id()
     {
         var admin = await Accounts.AdminAsync(Stack);
