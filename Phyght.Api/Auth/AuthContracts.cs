@@ -21,5 +21,5 @@ public sealed record ProfileResponse(
     DateTimeOffset UpdatedAt)
 {
     public static ProfileResponse From(Profile profile, string? email) =>
-        new(profile.Id, profile.Username, profile.FullName, profile.AvatarUrl, profile.Role.ToName(), email, profile.CreatedAt, profile.UpdatedAt);
+        new(profile.Id, profile.Username, profile.FullName, profile.AvatarUrl, profile.Role.ToLowerName(), email, profile.CreatedAt, profile.UpdatedAt);
 }

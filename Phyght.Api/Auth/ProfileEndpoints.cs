@@ -23,7 +23,7 @@ public static class ProfileEndpoints
     private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(
         Guid id, RoleRequest request, PhyghtDbContext db, Caller caller, TimeProvider time, ILogger<Caller> logger, CancellationToken ct)
     {
-        if (!UserRoleNames.TryParse(request.Role, out var role))
+        if (!EnumNames.TryParse<UserRole>(request.Role, out var role))
         {
             return Problems.Validation("role", "Must be one of admin, moderator, user.");
         }

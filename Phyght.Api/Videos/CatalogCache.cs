@@ -24,7 +24,7 @@ public sealed class CatalogCache(HybridCache cache) : Phyght.Core.Realtime.IChan
 
     public ValueTask<VideoListResponse> ListAsync(VideoListQuery query, bool staff, Func<CancellationToken, ValueTask<VideoListResponse>> load, CancellationToken ct) =>
         cache.GetOrCreateAsync(
-            $"videos:list:{Scope(staff)}:{query.Page}:{query.Limit}:{query.Status?.ToName()}:{query.Featured}:{query.After}:{query.Category}:{query.Search}",
+            $"videos:list:{Scope(staff)}:{query.Page}:{query.Limit}:{query.Status?.ToLowerName()}:{query.Featured}:{query.After}:{query.Category}:{query.Search}",
             load, Entry, [ListsTag], ct);
 
     /// <summary>A single readable video, or null (absence is cached too, and evicted the same way).</summary>

@@ -38,7 +38,7 @@ public sealed record VideoListQuery(int Page, int Limit, string? Category, strin
         VideoStatus? statusValue = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (VideoStatusNames.TryParse(status, out var parsed))
+            if (EnumNames.TryParse<VideoStatus>(status, out var parsed))
             {
                 statusValue = parsed;
             }

@@ -55,7 +55,7 @@ public sealed class VideoResponses(VideoUrls urls)
         video.Category,
         video.Tags,
         video.IsFeatured,
-        video.Status.ToName(),
+        video.Status.ToLowerName(),
         video.Duration,
         video.FileSize,
         video.MimeType,

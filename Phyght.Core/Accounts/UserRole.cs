@@ -9,23 +9,7 @@ public enum UserRole
     Admin,
 }
 
-public static class UserRoleNames
+public static class UserRoles
 {
-    public static string ToName(this UserRole role) => role.ToString().ToLowerInvariant();
-
-    public static bool TryParse(string? name, out UserRole role)
-    {
-        foreach (var value in Enum.GetValues<UserRole>())
-        {
-            if (string.Equals(value.ToName(), name, StringComparison.Ordinal))
-            {
-                role = value;
-                return true;
-            }
-        }
-        role = default;
-        return false;
-    }
-
     public static bool IsStaff(this UserRole role) => role is UserRole.Admin or UserRole.Moderator;
 }

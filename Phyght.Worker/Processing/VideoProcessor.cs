@@ -116,6 +116,6 @@ public sealed class VideoProcessor(
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         await publisher.PublishAsync([feed], ct);
-        Activity.Current?.SetTag("phyght.video.status", video.Status.ToName());
+        Activity.Current?.SetTag("phyght.video.status", video.Status.ToLowerName());
     }
 }

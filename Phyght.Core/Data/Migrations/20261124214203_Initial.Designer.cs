@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
 using Phyght.Core.Accounts;
 using Phyght.Core.Data;
 using Phyght.Core.Videos;
@@ -15,8 +16,8 @@ using Phyght.Core.Videos;
 namespace Phyght.Core.Data.Migrations
 {
     [DbContext(typeof(PhyghtDbContext))]
-    [Migration("20261124202936_ChangeFeed")]
-    partial class ChangeFeed
+    [Migration("20261124214203_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -29,7 +30,6 @@ namespace Phyght.Core.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "job_state", new[] { "dead", "failed", "queued", "running", "succeeded" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "user_role", new[] { "admin", "moderator", "user" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "video_status", new[] { "failed", "processing", "ready", "uploading" });
-            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
@@ -516,6 +516,13 @@ namespace Phyght.Core.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("processing_results");
 
+                    b.Property<NpgsqlTsVector>("SearchVector")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("search_vector")
+                        .HasAnnotation("Npgsql:TsVectorConfig", "simple")
+                        .HasAnnotation("Npgsql:TsVectorProperties", new[] { "Title", "Description" });
+
                     b.Property<VideoStatus>("Status")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("video_status")
@@ -556,20 +563,13 @@ namespace Phyght.Core.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_videos");
 
-                    b.HasIndex("Description")
-                        .HasDatabaseName("ix_videos_description");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Description"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Description"), new[] { "gin_trgm_ops" });
-
                     b.HasIndex("LastModifiedBy")
                         .HasDatabaseName("ix_videos_last_modified_by");
 
-                    b.HasIndex("Title")
-                        .HasDatabaseName("ix_videos_title");
+                    b.HasIndex("SearchVector")
+                        .HasDatabaseName("ix_videos_search_vector");
 
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Title"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Title"), new[] { "gin_trgm_ops" });
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
 
                     b.HasIndex("Category", "CreatedAt")
                         .HasDatabaseName("ix_videos_category_created_at");
@@ -584,6 +584,30 @@ namespace Phyght.Core.Data.Migrations
                         .HasDatabaseName("ix_videos_status_created_at");
 
                     b.ToTable("videos", (string)null);
+                });
+
+            modelBuilder.Entity("Phyght.Core.Data.VideoCount", b =>
+                {
+                    b.Property<VideoStatus>("Status")
+                        .HasColumnType("video_status")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<bool>("IsFeatured")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_featured");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("Status", "Category", "IsFeatured")
+                        .HasName("pk_video_counts");
+
+                    b.ToTable("video_counts", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

@@ -2,6 +2,7 @@
 using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
 using Phyght.Core.Accounts;
 using Phyght.Core.Data;
 using Phyght.Core.Videos;
@@ -19,8 +20,7 @@ namespace Phyght.Core.Data.Migrations
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:Enum:job_state", "dead,failed,queued,running,succeeded")
                 .Annotation("Npgsql:Enum:user_role", "admin,moderator,user")
-                .Annotation("Npgsql:Enum:video_status", "failed,processing,ready,uploading")
-                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
+                .Annotation("Npgsql:Enum:video_status", "failed,processing,ready,uploading");
 
             migrationBuilder.CreateTable(
                 name: "AspNetUsers",
@@ -45,6 +45,38 @@ namespace Phyght.Core.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_asp_net_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "change_feed",
+                columns: table => new
+                {
+                    seq = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
+                    video_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    event_type = table.Column<string>(type: "text", nullable: false),
+                    snapshot = table.Column<string>(type: "jsonb", nullable: true),
+                    trace_parent = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    published_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_change_feed", x => x.seq);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "video_counts",
+                columns: table => new
+                {
+                    status = table.Column<VideoStatus>(type: "video_status", nullable: false),
+                    category = table.Column<string>(type: "text", nullable: false),
+                    is_featured = table.Column<bool>(type: "boolean", nullable: false),
+                    count = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_video_counts", x => new { x.status, x.category, x.is_featured });
                 });
 
             migrationBuilder.CreateTable(
@@ -180,7 +212,10 @@ namespace Phyght.Core.Data.Migrations
                     deleted_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     crdt_state = table.Column<string>(type: "jsonb", nullable: false),
                     processing_results = table.Column<string>(type: "jsonb", nullable: true),
-                    failure_reason = table.Column<string>(type: "text", nullable: true)
+                    failure_reason = table.Column<string>(type: "text", nullable: true),
+                    search_vector = table.Column<NpgsqlTsVector>(type: "tsvector", nullable: true)
+                        .Annotation("Npgsql:TsVectorConfig", "simple")
+                        .Annotation("Npgsql:TsVectorProperties", new[] { "title", "description" })
                 },
                 constraints: table =>
                 {
@@ -269,6 +304,17 @@ namespace Phyght.Core.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_change_feed_unpublished",
+                table: "change_feed",
+                column: "seq",
+                filter: "published_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_change_feed_video_id_seq",
+                table: "change_feed",
+                columns: new[] { "video_id", "seq" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_crdt_operations_video_id_actor_seq",
                 table: "crdt_operations",
                 columns: new[] { "video_id", "actor", "seq" },
@@ -322,13 +368,6 @@ namespace Phyght.Core.Data.Migrations
                 columns: new[] { "created_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_videos_description",
-                table: "videos",
-                column: "description")
-                .Annotation("Npgsql:IndexMethod", "gin")
-                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
-
-            migrationBuilder.CreateIndex(
                 name: "ix_videos_is_featured_created_at",
                 table: "videos",
                 columns: new[] { "is_featured", "created_at" });
@@ -339,21 +378,52 @@ namespace Phyght.Core.Data.Migrations
                 column: "last_modified_by");
 
             migrationBuilder.CreateIndex(
+                name: "ix_videos_search_vector",
+                table: "videos",
+                column: "search_vector")
+                .Annotation("Npgsql:IndexMethod", "GIN");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_videos_status_created_at",
                 table: "videos",
                 columns: new[] { "status", "created_at" });
 
-            migrationBuilder.CreateIndex(
-                name: "ix_videos_title",
-                table: "videos",
-                column: "title")
-                .Annotation("Npgsql:IndexMethod", "gin")
-                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+            // Exact totals without scanning: one row per (status, category, featured) of live videos, kept by a
+            // trigger in the transaction of every insert, update and delete.
+            migrationBuilder.Sql("""
+                CREATE FUNCTION video_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.deleted_at IS NULL THEN
+                        UPDATE video_counts SET count = count - 1
+                        WHERE status = OLD.status AND category = COALESCE(OLD.category, '') AND is_featured = OLD.is_featured;
+                    END IF;
+                    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.deleted_at IS NULL THEN
+                        INSERT INTO video_counts (status, category, is_featured, count)
+                        VALUES (NEW.status, COALESCE(NEW.category, ''), NEW.is_featured, 1)
+                        ON CONFLICT (status, category, is_featured) DO UPDATE SET count = video_counts.count + 1;
+                    END IF;
+                    RETURN NULL;
+                END $$;
+
+                CREATE TRIGGER videos_count_insert_delete AFTER INSERT OR DELETE ON videos
+                    FOR EACH ROW EXECUTE FUNCTION video_counts_track();
+                CREATE TRIGGER videos_count_update AFTER UPDATE OF status, category, is_featured, deleted_at ON videos
+                    FOR EACH ROW
+                    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.category IS DISTINCT FROM NEW.category
+                          OR OLD.is_featured IS DISTINCT FROM NEW.is_featured OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+                    EXECUTE FUNCTION video_counts_track();
+
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("""
+                DROP TRIGGER videos_count_update ON videos;
+                DROP TRIGGER videos_count_insert_delete ON videos;
+                DROP FUNCTION video_counts_track();
+                """);
             migrationBuilder.DropTable(
                 name: "AspNetUserClaims");
 
@@ -364,6 +434,9 @@ namespace Phyght.Core.Data.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "change_feed");
+
+            migrationBuilder.DropTable(
                 name: "crdt_operations");
 
             migrationBuilder.DropTable(
@@ -371,6 +444,9 @@ namespace Phyght.Core.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "refresh_tokens");
+
+            migrationBuilder.DropTable(
+                name: "video_counts");
 
             migrationBuilder.DropTable(
                 name: "videos");
