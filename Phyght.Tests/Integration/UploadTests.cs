@@ -199,6 +199,29 @@ public sealed class UploadTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task An_uploads_trace_continues_through_the_job_into_the_worker_and_its_change_event()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Traced" }))["id"]!.GetValue<string>();
+        var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+        using var request = admin.Request(HttpMethod.Post, "/videos-upload");
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+        request.Content = Form(id, [("video", new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "c.mp4")]);
+        using var response = await admin.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await WaitForStatusAsync(admin, id, "ready");
+
+        // The job row carries the request's trace; the worker's span continues it, and so does the change event the
+        // worker writes (which each API instance's delivery span continues in turn).
+        var videoId = Guid.Parse(id);
+        Assert.Contains(traceId, await Database.ScalarAsync<string>(Stack, "SELECT trace_parent FROM processing_jobs WHERE video_id = @id", ("id", videoId)));
+        var workerEvent = await Database.ScalarAsync<string>(Stack,
+            "SELECT coalesce(trace_parent, '') FROM change_feed WHERE video_id = @id AND snapshot->>'status' = '2' ORDER BY seq DESC LIMIT 1", ("id", videoId));
+        Assert.Contains(traceId, workerEvent);
+    }
+
+    [Fact]
     public async Task A_png_named_mp4_gets_415_and_wrong_forms_get_400_or_404()
     {
         var admin = await Accounts.AdminAsync(Stack);
