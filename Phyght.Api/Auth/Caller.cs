@@ -22,7 +22,7 @@ public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
             _loaded = true;
             if (UserId is { } id)
             {
-                _role = await db.Profiles.Where(p => p.Id == id).Select(p => (UserRole?)p.Role).SingleOrDefaultAsync(ct);
+                _role = await db.RoleOfAsync(id, ct);
             }
         }
         return _role;

@@ -77,7 +77,7 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
         {
             return false;
         }
-        var role = await db.Profiles.Where(p => p.Id == userId).Select(p => (UserRole?)p.Role).SingleOrDefaultAsync(Context.ConnectionAborted);
+        var role = await db.RoleOfAsync(userId, Context.ConnectionAborted);
         return role?.IsStaff() ?? false;
     }
 }

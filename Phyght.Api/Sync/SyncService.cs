@@ -45,8 +45,11 @@ public sealed class SyncService(
         var clientClock = VectorClock.Empty;
         if (body.TryGetProperty("client_vector_clock", out var clockElement) && clockElement.ValueKind != JsonValueKind.Null)
         {
-            clientClock = VideoFields.ReadClock(clockElement) ?? VectorClock.Empty;
-            if (VideoFields.ReadClock(clockElement) is null)
+            if (VideoFields.ReadClock(clockElement) is { } clock)
+            {
+                clientClock = clock;
+            }
+            else
             {
                 errors["client_vector_clock"] = ["An object mapping actors to non-negative integers."];
             }
@@ -85,7 +88,7 @@ public sealed class SyncService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await writer.LockAsync(videoId, ct);
+        var video = await db.LockVideoAsync(videoId, ct);
         if (video is null || video.DeletedAt is not null || (!staff && video.Status != VideoStatus.Ready))
         {
             return new SyncOutcome.NotFound();

@@ -64,7 +64,7 @@ public static class UploadEndpoints
             return Problems.Validation("duration", "Seconds, at least 0.");
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {videoId} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var video = await db.LockVideoAsync(videoId, ct);
         if (video is null || video.DeletedAt is not null)
         {
             return Problems.NotFound("The video");

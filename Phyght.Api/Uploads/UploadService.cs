@@ -162,7 +162,7 @@ public sealed class UploadService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var row = await db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {videoId.Value} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var row = await db.LockVideoAsync(videoId.Value, ct);
         if (row is null || row.DeletedAt is not null)
         {
             return new UploadOutcome.NotFound();

@@ -119,7 +119,7 @@ public sealed class VideoCatalog(
     public async Task<UpdateOutcome> UpdateAsync(Guid id, VideoFields fields, Guid userId, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await writer.LockAsync(id, ct);
+        var video = await db.LockVideoAsync(id, ct);
         if (video is null || video.DeletedAt is not null)
         {
             return new UpdateOutcome.NotFound();

@@ -25,10 +25,6 @@ public sealed class VideoChangeWriter(PhyghtDbContext db, TimeProvider time)
 
     public static string ServerActorFor(Guid userId) => $"{ServerActorPrefix}{userId:N}";
 
-    /// <summary>Locks the video's row until the transaction ends: seq and lamport are allocated under it.</summary>
-    public Task<Video?> LockAsync(Guid id, CancellationToken ct) =>
-        db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
-
     /// <summary>Ops of a server actor for the given changes: seqs after the actor's last, lamports above every one held.</summary>
     public static IReadOnlyList<Operation> ServerOps(VideoDocument document, string actor, IEnumerable<(OpType Type, OpValue Value)> changes)
     {

@@ -105,7 +105,7 @@ public sealed class VideoProcessor(
     private async Task UpdateIfSameFileAsync(Guid videoId, string filePath, Action<Video> change, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {videoId} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var video = await db.LockVideoAsync(videoId, ct);
         if (video is null || video.FilePath != filePath)
         {
             return;
