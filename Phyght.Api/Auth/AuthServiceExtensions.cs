@@ -59,6 +59,8 @@ public static class AuthServiceExtensions
         builder.Services.AddAuthorizationBuilder().AddPhyghtPolicies();
         builder.Services.AddScoped<IAuthorizationHandler, StoredRoleHandler>();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<CallerDatabaseSession>();
+        builder.Services.ConfigureDbContext<PhyghtDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<CallerDatabaseSession>()));
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<BootstrapAdmin>();

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Phyght.Core.Accounts;
 
 namespace Phyght.Api.Auth;
@@ -9,10 +8,7 @@ public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
     private UserRole? _role;
     private bool _loaded;
 
-    public Guid? UserId =>
-        Guid.TryParse(accessor.HttpContext?.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? accessor.HttpContext?.User.FindFirstValue("sub"), out var id)
-            ? id
-            : null;
+    public Guid? UserId => accessor.HttpContext?.User.UserId();
 
     /// <summary>Null for anonymous callers and for tokens whose user has no profile.</summary>
     public async Task<UserRole?> RoleAsync(CancellationToken ct)

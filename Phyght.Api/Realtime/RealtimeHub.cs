@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Phyght.Api.Auth;
 using Phyght.Api.Videos;
 using Phyght.Core.Accounts;
 using Phyght.Core.Realtime;
@@ -73,7 +74,7 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
 
     private async Task<bool> IsStaffAsync()
     {
-        if (!Guid.TryParse(Context.User?.FindFirst("sub")?.Value, out var userId))
+        if (Context.User?.UserId() is not { } userId)
         {
             return false;
         }

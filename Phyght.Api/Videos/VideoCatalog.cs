@@ -198,15 +198,11 @@ public sealed class VideoCatalog(
         return true;
     }
 
-    public async Task<long?> CountViewAsync(Guid id, bool staff, CancellationToken ct)
+    /// <summary>Counts a view of a video the caller may read; null when there is none. A reader may not update
+    /// videos, so the database's <c>phyght_count_view</c> makes this one write on their behalf.</summary>
+    public async Task<long?> CountViewAsync(Guid id, CancellationToken ct)
     {
-        var counts = await db.Database
-            .SqlQuery<long>($"""
-                UPDATE videos SET view_count = view_count + 1
-                WHERE id = {id} AND deleted_at IS NULL AND ({staff} OR status = 'ready')
-                RETURNING view_count AS "Value"
-                """)
-            .ToListAsync(ct);
-        return counts.Count == 0 ? null : counts[0];
+        var counts = await db.Database.SqlQuery<long?>($"""SELECT phyght_count_view({id}) AS "Value" """).ToListAsync(ct);
+        return counts[0];
     }
 }

@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Phyght.Core.Data.Migrations
+{
+    /// <summary>
+    /// The seed's row level security: the API acts as <c>phyght_app</c> for the calling user (<c>phyght.user_id</c>,
+    /// see <see cref="DatabaseCaller"/>), and these policies decide from the role stored in <c>profiles</c> what that
+    /// user may read and write, whatever an endpoint's own check says. Migrations, the worker and background work run
+    /// as the owner.
+    /// </summary>
+    public partial class RowLevelSecurity : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'phyght_app') THEN
+                        CREATE ROLE phyght_app NOLOGIN;
+                    END IF;
+                END $$;
+                GRANT USAGE ON SCHEMA public TO phyght_app;
+                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO phyght_app;
+                GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO phyght_app;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO phyght_app;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO phyght_app;
+
+                CREATE FUNCTION phyght_caller_id() RETURNS uuid LANGUAGE sql STABLE AS
+                    $$ SELECT nullif(current_setting('phyght.user_id', true), '')::uuid $$;
+                -- Definer's rights: reads the caller's own role past the profiles policies (and without recursing into them).
+                CREATE FUNCTION phyght_caller_role() RETURNS user_role LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+                    $$ SELECT role FROM profiles WHERE id = phyght_caller_id() $$;
+                CREATE FUNCTION phyght_caller_is_staff() RETURNS boolean LANGUAGE sql STABLE AS
+                    $$ SELECT coalesce(phyght_caller_role() IN ('admin', 'moderator'), false) $$;
+
+                ALTER TABLE videos ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY videos_read ON videos FOR SELECT
+                    USING ((status = 'ready' AND deleted_at IS NULL) OR phyght_caller_is_staff());
+                CREATE POLICY videos_create ON videos FOR INSERT WITH CHECK (phyght_caller_is_staff());
+                CREATE POLICY videos_update ON videos FOR UPDATE USING (phyght_caller_is_staff()) WITH CHECK (phyght_caller_is_staff());
+                CREATE POLICY videos_delete ON videos FOR DELETE USING (phyght_caller_role() = 'admin');
+
+                ALTER TABLE crdt_operations ENABLE ROW LEVEL SECURITY;
+                -- The ops of a video are readable by whoever may read the video (the subquery is itself under videos_read).
+                CREATE POLICY crdt_operations_read ON crdt_operations FOR SELECT
+                    USING (phyght_caller_is_staff() OR EXISTS (SELECT FROM videos v WHERE v.id = video_id));
+                CREATE POLICY crdt_operations_create ON crdt_operations FOR INSERT WITH CHECK (phyght_caller_is_staff());
+                CREATE POLICY crdt_operations_delete ON crdt_operations FOR DELETE USING (phyght_caller_role() = 'admin');
+
+                ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY profiles_read ON profiles FOR SELECT USING (true);
+                -- Sign-up (and an external issuer's first call) creates plain users; only an admin sets another role.
+                CREATE POLICY profiles_create ON profiles FOR INSERT WITH CHECK (role = 'user' OR phyght_caller_role() = 'admin');
+                -- Users may edit their own profile but not their role; admins may edit any.
+                CREATE POLICY profiles_update ON profiles FOR UPDATE
+                    USING (id = phyght_caller_id() OR phyght_caller_role() = 'admin')
+                    WITH CHECK (phyght_caller_role() = 'admin' OR role = phyght_caller_role());
+                CREATE POLICY profiles_delete ON profiles FOR DELETE USING (phyght_caller_role() = 'admin');
+
+                -- Anyone who may read a video may count a view of it: the only write a reader makes.
+                CREATE FUNCTION phyght_count_view(video uuid) RETURNS bigint LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS
+                    $$ UPDATE videos SET view_count = view_count + 1
+                       WHERE id = video AND deleted_at IS NULL AND (status = 'ready' OR phyght_caller_is_staff())
+                       RETURNING view_count $$;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("""
+                DROP FUNCTION phyght_count_view(uuid);
+                DROP POLICY profiles_delete ON profiles;
+                DROP POLICY profiles_update ON profiles;
+                DROP POLICY profiles_create ON profiles;
+                DROP POLICY profiles_read ON profiles;
+                ALTER TABLE profiles DISABLE ROW LEVEL SECURITY;
+                DROP POLICY crdt_operations_delete ON crdt_operations;
+                DROP POLICY crdt_operations_create ON crdt_operations;
+                DROP POLICY crdt_operations_read ON crdt_operations;
+                ALTER TABLE crdt_operations DISABLE ROW LEVEL SECURITY;
+                DROP POLICY videos_delete ON videos;
+                DROP POLICY videos_update ON videos;
+                DROP POLICY videos_create ON videos;
+                DROP POLICY videos_read ON videos;
+                ALTER TABLE videos DISABLE ROW LEVEL SECURITY;
+                DROP FUNCTION phyght_caller_is_staff();
+                DROP FUNCTION phyght_caller_role();
+                DROP FUNCTION phyght_caller_id();
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM phyght_app;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM phyght_app;
+                REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM phyght_app;
+                REVOKE ALL ON ALL TABLES IN SCHEMA public FROM phyght_app;
+                REVOKE USAGE ON SCHEMA public FROM phyght_app;
+                """);
+        }
+    }
+}
