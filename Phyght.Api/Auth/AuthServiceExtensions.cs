@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -27,32 +28,46 @@ public static class AuthServiceExtensions
             })
             .AddEntityFrameworkStores<PhyghtDbContext>();
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+        builder.Services.AddOptions<ExternalIssuerOptions>().BindConfiguration(ExternalIssuerOptions.Section)
+            .Validate(o => o.IsValid, $"{ExternalIssuerOptions.Section} needs Audience and either Authority or a SigningKey of at least 32 bytes.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<ExternalAccounts>();
+
+        builder.Services.AddAuthentication(AuthSchemes.Caller)
+            .AddPolicyScheme(AuthSchemes.Caller, null, options => options.ForwardDefaultSelector = AuthSchemes.Select)
+            .AddJwtBearer(AuthSchemes.Phyght)
+            .AddJwtBearer(AuthSchemes.External);
+        builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Phyght)
             .Configure<IOptions<JwtOptions>>((bearer, jwt) =>
             {
                 bearer.MapInboundClaims = false;
-                bearer.TokenValidationParameters = new TokenValidationParameters
+                bearer.TokenValidationParameters = Validation(jwt.Value.Issuer, jwt.Value.Audience);
+                bearer.TokenValidationParameters.IssuerSigningKey = IsValidKey(jwt.Value.SigningKey) ? TokenService.SigningKey(jwt.Value) : null;
+                bearer.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+                bearer.Events = new JwtBearerEvents { OnMessageReceived = TakeQueryToken };
+            });
+        builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.External)
+            .Configure<IOptions<ExternalIssuerOptions>>((bearer, external) =>
+            {
+                var options = external.Value;
+                bearer.MapInboundClaims = false;
+                bearer.TokenValidationParameters = Validation(options.Issuer, options.Audience);
+                if (!string.IsNullOrEmpty(options.Authority))
                 {
-                    ValidIssuer = jwt.Value.Issuer,
-                    ValidAudience = jwt.Value.Audience,
-                    IssuerSigningKey = IsValidKey(jwt.Value.SigningKey) ? TokenService.SigningKey(jwt.Value) : null,
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                    NameClaimType = "sub",
-                };
+                    bearer.Authority = options.Authority;
+                    bearer.RequireHttpsMetadata = options.RequireHttpsMetadata;
+                }
+                else if (!string.IsNullOrEmpty(options.SigningKey))
+                {
+                    bearer.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(options.SigningKey));
+                    bearer.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+                }
                 bearer.Events = new JwtBearerEvents
                 {
-                    // Browsers cannot set headers on WebSockets: the hub alone takes the token from the query.
-                    OnMessageReceived = context =>
-                    {
-                        if (context.HttpContext.Request.Path.StartsWithSegments("/realtime")
-                            && context.Request.Query["access_token"].FirstOrDefault() is { Length: > 0 } token)
-                        {
-                            context.Token = token;
-                        }
-                        return Task.CompletedTask;
-                    },
+                    OnMessageReceived = TakeQueryToken,
+                    OnTokenValidated = async context => context.Principal = await context.HttpContext.RequestServices
+                        .GetRequiredService<ExternalAccounts>()
+                        .SignInAsync(options.Issuer!, context.Principal!, context.HttpContext.RequestAborted),
                 };
             });
 
@@ -65,6 +80,20 @@ public static class AuthServiceExtensions
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<BootstrapAdmin>();
         builder.Services.AddRateLimits(builder.Configuration);
+    }
+
+    private static TokenValidationParameters Validation(string? issuer, string? audience) => new()
+    {
+        ValidIssuer = issuer,
+        ValidAudience = audience,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        NameClaimType = "sub",
+    };
+
+    private static Task TakeQueryToken(MessageReceivedContext context)
+    {
+        context.Token ??= AuthSchemes.QueryToken(context.Request);
+        return Task.CompletedTask;
     }
 
     private static bool IsValidKey(string? key)

@@ -18,6 +18,7 @@ public static class ApiResourceExtensions
             .WithReference(blobs).WaitFor(blobs)
             .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
             .WithBootstrapAdmin()
+            .WithConfigurationSection("Auth:External")
             .WithConfigurationSection("RateLimits")
             .WithConfigurationSection("Storage")
             .WithServiceDefaults()

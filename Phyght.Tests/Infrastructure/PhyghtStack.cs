@@ -12,8 +12,13 @@ public sealed class PhyghtStack : IAsyncDisposable
     public static readonly string[] AllResources = ["postgres", "phyght", "redis", "storage", "blobs", "api", "worker"];
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
-    private PhyghtStack(DistributedApplication app, string dataPath, CapturedLogs logs)
+    /// <summary>The external issuer every test stack trusts (shared-secret mode, shaped like Supabase Auth).</summary>
+    public const string ExternalIssuer = "https://auth.external.test/auth/v1";
+    public const string ExternalAudience = "authenticated";
+
+    private PhyghtStack(DistributedApplication app, string dataPath, CapturedLogs logs, string externalIssuerKey)
     {
+        ExternalIssuerKey = externalIssuerKey;
         App = app;
         DataPath = dataPath;
         Logs = logs;
@@ -23,6 +28,9 @@ public sealed class PhyghtStack : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     public DistributedApplication App { get; }
+
+    /// <summary>The shared secret of <see cref="ExternalIssuer"/>, made per stack.</summary>
+    public string ExternalIssuerKey { get; }
 
     public string DataPath { get; }
 
@@ -41,9 +49,13 @@ public sealed class PhyghtStack : IAsyncDisposable
         CancellationToken ct = default)
     {
         dataPath ??= NewDataFolder();
+        var externalIssuerKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         string[] args =
         [
             $"--Phyght:DataPath={dataPath}",
+            $"--Auth:External:Issuer={ExternalIssuer}",
+            $"--Auth:External:Audience={ExternalAudience}",
+            $"--Auth:External:SigningKey={externalIssuerKey}",
             // Every test call comes from 127.0.0.1: production limits would throttle the suite itself.
             "--RateLimits:Auth:PermitLimit=100000",
             "--RateLimits:General:PermitLimit=1000000",
@@ -61,7 +73,7 @@ public sealed class PhyghtStack : IAsyncDisposable
             .AddProvider(logs));
 
         var app = await builder.BuildAsync(ct);
-        var stack = new PhyghtStack(app, dataPath, logs);
+        var stack = new PhyghtStack(app, dataPath, logs, externalIssuerKey);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(StartTimeout);
         try

@@ -34,30 +34,31 @@ namespace Phyght.Core.Data.Migrations
                     $$ SELECT role FROM profiles WHERE id = phyght_caller_id() $$;
                 CREATE FUNCTION phyght_caller_is_staff() RETURNS boolean LANGUAGE sql STABLE AS
                     $$ SELECT coalesce(phyght_caller_role() IN ('admin', 'moderator'), false) $$;
+                -- Policies call these as (SELECT f()): an init plan, evaluated once per statement rather than per row.
 
                 ALTER TABLE videos ENABLE ROW LEVEL SECURITY;
                 CREATE POLICY videos_read ON videos FOR SELECT
-                    USING ((status = 'ready' AND deleted_at IS NULL) OR phyght_caller_is_staff());
-                CREATE POLICY videos_create ON videos FOR INSERT WITH CHECK (phyght_caller_is_staff());
-                CREATE POLICY videos_update ON videos FOR UPDATE USING (phyght_caller_is_staff()) WITH CHECK (phyght_caller_is_staff());
-                CREATE POLICY videos_delete ON videos FOR DELETE USING (phyght_caller_role() = 'admin');
+                    USING ((status = 'ready' AND deleted_at IS NULL) OR (SELECT phyght_caller_is_staff()));
+                CREATE POLICY videos_create ON videos FOR INSERT WITH CHECK ((SELECT phyght_caller_is_staff()));
+                CREATE POLICY videos_update ON videos FOR UPDATE USING ((SELECT phyght_caller_is_staff())) WITH CHECK ((SELECT phyght_caller_is_staff()));
+                CREATE POLICY videos_delete ON videos FOR DELETE USING ((SELECT phyght_caller_role()) = 'admin');
 
                 ALTER TABLE crdt_operations ENABLE ROW LEVEL SECURITY;
                 -- The ops of a video are readable by whoever may read the video (the subquery is itself under videos_read).
                 CREATE POLICY crdt_operations_read ON crdt_operations FOR SELECT
-                    USING (phyght_caller_is_staff() OR EXISTS (SELECT FROM videos v WHERE v.id = video_id));
-                CREATE POLICY crdt_operations_create ON crdt_operations FOR INSERT WITH CHECK (phyght_caller_is_staff());
-                CREATE POLICY crdt_operations_delete ON crdt_operations FOR DELETE USING (phyght_caller_role() = 'admin');
+                    USING ((SELECT phyght_caller_is_staff()) OR EXISTS (SELECT FROM videos v WHERE v.id = video_id));
+                CREATE POLICY crdt_operations_create ON crdt_operations FOR INSERT WITH CHECK ((SELECT phyght_caller_is_staff()));
+                CREATE POLICY crdt_operations_delete ON crdt_operations FOR DELETE USING ((SELECT phyght_caller_role()) = 'admin');
 
                 ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
                 CREATE POLICY profiles_read ON profiles FOR SELECT USING (true);
                 -- Sign-up (and an external issuer's first call) creates plain users; only an admin sets another role.
-                CREATE POLICY profiles_create ON profiles FOR INSERT WITH CHECK (role = 'user' OR phyght_caller_role() = 'admin');
+                CREATE POLICY profiles_create ON profiles FOR INSERT WITH CHECK (role = 'user' OR (SELECT phyght_caller_role()) = 'admin');
                 -- Users may edit their own profile but not their role; admins may edit any.
                 CREATE POLICY profiles_update ON profiles FOR UPDATE
-                    USING (id = phyght_caller_id() OR phyght_caller_role() = 'admin')
-                    WITH CHECK (phyght_caller_role() = 'admin' OR role = phyght_caller_role());
-                CREATE POLICY profiles_delete ON profiles FOR DELETE USING (phyght_caller_role() = 'admin');
+                    USING (id = (SELECT phyght_caller_id()) OR (SELECT phyght_caller_role()) = 'admin')
+                    WITH CHECK ((SELECT phyght_caller_role()) = 'admin' OR role = (SELECT phyght_caller_role()));
+                CREATE POLICY profiles_delete ON profiles FOR DELETE USING ((SELECT phyght_caller_role()) = 'admin');
 
                 -- Anyone who may read a video may count a view of it: the only write a reader makes.
                 CREATE FUNCTION phyght_count_view(video uuid) RETURNS bigint LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS
