@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.SignalR;
 using Phyght.Api.Videos;
 using Phyght.Core.Realtime;
 using StackExchange.Redis;
@@ -12,11 +11,9 @@ namespace Phyght.Api.Realtime;
 public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopes,
-    IHubContext<RealtimeHub> hub,
+    Subscribers subscribers,
     VideoResponses responses,
     CatalogCache cache,
-    RealtimeMetrics metrics,
-    TimeProvider time,
     ILogger<ChangeFanout> logger) : IHostedService
 {
     private long _lastSeq;
@@ -93,16 +90,7 @@ public sealed class ChangeFanout(
 
         // Changes made by other instances (or the worker) reach this instance's cache here.
         await cache.EvictAsync(change.VideoId);
-        var message = VideoChangedMessage.From(change, responses);
-        List<string> groups = [RealtimeHub.VideoGroup(change.VideoId, staff: true), RealtimeHub.AllGroup(staff: true)];
-        if (VideoChangedMessage.IsPublic(change))
-        {
-            groups.Add(RealtimeHub.VideoGroup(change.VideoId, staff: false));
-            groups.Add(RealtimeHub.AllGroup(staff: false));
-        }
-        await hub.Clients.Groups(groups).SendAsync(VideoChangedMessage.Method, message);
-        metrics.Delivered.Add(1, new KeyValuePair<string, object?>("path", "live"));
-        metrics.Latency.Record((time.GetUtcNow() - change.CreatedAt).TotalSeconds);
+        subscribers.Deliver(VideoChangedMessage.From(change, responses), change.VideoId, VideoChangedMessage.IsPublic(change), change.CreatedAt);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(ChangePublisher.Channel);

@@ -6,7 +6,12 @@ public static class RealtimeEndpoints
 {
     public static void AddRealtime(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSignalR();
+        // The video inside an event has the same snake_case fields as in every HTTP response.
+        builder.Services.AddSignalR().AddJsonProtocol(options => ApiJson.Configure(options.PayloadSerializerOptions));
+        builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
+            .Validate(o => o.ClientQueueLimit > 0, $"{RealtimeOptions.Section}:ClientQueueLimit must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Subscribers>();
         builder.Services.AddSingleton<RealtimeMetrics>();
         builder.Services.AddScoped<ChangePublisher>();
         builder.Services.AddHostedService<ChangeFanout>();

@@ -8,23 +8,21 @@ namespace Phyght.Api.Realtime;
 
 /// <summary>
 /// <c>/realtime</c>: <c>Subscribe(videoId, afterSeq)</c> (afterSeq null for live only), <c>SubscribeAll()</c>,
-/// <c>Unsubscribe(videoId)</c>, <c>UnsubscribeAll()</c>; the server sends <c>videoChanged</c>. Staff and other readers
-/// are in separate groups, so readers never receive a video they may not read.
+/// <c>Unsubscribe(videoId)</c>, <c>UnsubscribeAll()</c>; the server sends <c>videoChanged</c>, and <c>resync</c> to a
+/// client that fell too far behind (see <see cref="Subscribers"/>). A client is sent only videos it may read.
 /// </summary>
-public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoResponses responses, RealtimeMetrics metrics) : Hub
+public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoResponses responses, Subscribers subscribers, RealtimeMetrics metrics) : Hub
 {
-    public static string VideoGroup(Guid videoId, bool staff) => $"video:{videoId}:{(staff ? "staff" : "public")}";
-
-    public static string AllGroup(bool staff) => $"all:{(staff ? "staff" : "public")}";
-
     public override Task OnConnectedAsync()
     {
+        subscribers.Add(Context);
         metrics.Connections.Add(1);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        subscribers.Remove(Context);
         metrics.Connections.Add(-1);
         return base.OnDisconnectedAsync(exception);
     }
@@ -36,9 +34,11 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
         {
             throw new HubException($"Video {videoId} was not found.");
         }
-        // Join first, then replay: an event committed meanwhile arrives live or in the replay (clients de-duplicate
-        // by seq), never in neither.
-        await Groups.AddToGroupAsync(Context.ConnectionId, VideoGroup(videoId, staff), Context.ConnectionAborted);
+        // Subscribe first, then replay: an event committed meanwhile arrives live or in the replay (clients
+        // de-duplicate by seq), never in neither.
+        var subscriber = subscribers.Get(Context);
+        subscriber.Staff = staff;
+        subscriber.Subscribe(videoId);
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", afterSeq is null ? "video" : "replay"));
         if (afterSeq is { } after)
         {
@@ -56,21 +56,15 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
 
     public async Task SubscribeAll()
     {
-        await Groups.AddToGroupAsync(Context.ConnectionId, AllGroup(await IsStaffAsync()), Context.ConnectionAborted);
+        var subscriber = subscribers.Get(Context);
+        subscriber.Staff = await IsStaffAsync();
+        subscriber.All = true;
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all"));
     }
 
-    public async Task Unsubscribe(Guid videoId)
-    {
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, VideoGroup(videoId, staff: true));
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, VideoGroup(videoId, staff: false));
-    }
+    public void Unsubscribe(Guid videoId) => subscribers.Get(Context).Unsubscribe(videoId);
 
-    public async Task UnsubscribeAll()
-    {
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, AllGroup(staff: true));
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, AllGroup(staff: false));
-    }
+    public void UnsubscribeAll() => subscribers.Get(Context).All = false;
 
     private async Task<bool> IsStaffAsync()
     {

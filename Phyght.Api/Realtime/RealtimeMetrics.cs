@@ -9,12 +9,14 @@ public sealed class RealtimeMetrics
         var meter = meters.Create(PhyghtTelemetry.MeterName);
         Connections = meter.CreateUpDownCounter<long>("phyght.realtime.connections", "{connection}", "Connected real-time clients on this instance.");
         Subscriptions = meter.CreateCounter<long>("phyght.realtime.subscriptions", "{subscription}", "Subscribe calls, by kind (video, all, replay).");
-        Delivered = meter.CreateCounter<long>("phyght.realtime.events_delivered", "{event}", "Change events sent to groups or replayed.");
-        Latency = meter.CreateHistogram<double>("phyght.realtime.delivery_latency", "s", "From the change's commit to its send on this instance.");
+        Delivered = meter.CreateCounter<long>("phyght.realtime.events_delivered", "{event}", "Change events sent to clients, live or replayed.");
+        Latency = meter.CreateHistogram<double>("phyght.realtime.delivery_latency", "s", "From the change's commit to its send to a client.");
+        SlowClients = meter.CreateCounter<long>("phyght.realtime.slow_clients", "{connection}", "Clients that fell too far behind, told to resync and disconnected.");
     }
 
     public UpDownCounter<long> Connections { get; }
     public Counter<long> Subscriptions { get; }
     public Counter<long> Delivered { get; }
     public Histogram<double> Latency { get; }
+    public Counter<long> SlowClients { get; }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Phyght.Api.Videos;
 using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
@@ -7,7 +8,7 @@ namespace Phyght.Api.Realtime;
 public sealed record VideoRef(Guid Id);
 
 /// <summary><c>videoChanged</c> as api.md gives it: <c>{"eventType","new","old","seq"}</c>.</summary>
-public sealed record VideoChangedMessage(string EventType, VideoResponse? New, VideoRef? Old, long Seq)
+public sealed record VideoChangedMessage([property: JsonPropertyName("eventType")] string EventType, VideoResponse? New, VideoRef? Old, long Seq)
 {
     public const string Method = "videoChanged";
 

@@ -59,6 +59,8 @@ public sealed class PhyghtStack : IAsyncDisposable
             // Every test call comes from 127.0.0.1: production limits would throttle the suite itself.
             "--RateLimits:Auth:PermitLimit=100000",
             "--RateLimits:General:PermitLimit=1000000",
+            // Small enough that a test can overflow a stalled client's queue quickly.
+            "--Realtime:ClientQueueLimit=100",
             .. extraArgs ?? [],
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(args, ct);

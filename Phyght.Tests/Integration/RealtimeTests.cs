@@ -56,6 +56,9 @@ public sealed class RealtimeTests(StackFixture fixture)
         var update = await Eventually.ReturnsAsync(() => Task.FromResult(listener.For(id).ToList()), l => l.Count >= 1, TimeSpan.FromSeconds(10), "the edit arrives");
         Assert.Equal("UPDATE", update[0].GetProperty("eventType").GetString());
         Assert.Equal("Live, edited", update[0].GetProperty("new").GetProperty("title").GetString());
+        // The video has the fields of every HTTP response, snake_case and all.
+        Assert.False(update[0].GetProperty("new").GetProperty("is_featured").GetBoolean());
+        Assert.Equal(0, update[0].GetProperty("new").GetProperty("view_count").GetInt64());
         Assert.Equal(id, update[0].GetProperty("old").GetProperty("id").GetString());
         Assert.True(update[0].GetProperty("seq").GetInt64() > 0);
 

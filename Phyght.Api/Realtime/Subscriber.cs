@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Phyght.Api.Realtime;
+
+/// <summary>One connection's subscriptions and its bounded queue of events waiting to be sent to it.</summary>
+public sealed class Subscriber(HubCallerContext context, int queueLimit)
+{
+    private readonly ConcurrentDictionary<Guid, byte> _videos = new();
+    private readonly CancellationTokenSource _sending = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionAborted);
+    private int _overflowed;
+
+    public HubCallerContext Context { get; } = context;
+
+    /// <summary>Cancelled when the connection closes or the client overflows (a send blocked on it gives up).</summary>
+    public CancellationToken Sending => _sending.Token;
+
+    public Channel<OutgoingChange> Queue { get; } = Channel.CreateBounded<OutgoingChange>(
+        new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>Whether this client may see videos that are not public; set by its latest subscribe call.</summary>
+    public bool Staff { get; set; }
+
+    public bool All { get; set; }
+
+    /// <summary>The seq of the last event whose send completed: where the client resumes after a <c>resync</c> (an
+    /// event whose send was cut off may have reached it too; clients de-duplicate by seq).</summary>
+    public long LastSentSeq { get; set; }
+
+    public bool Overflowed => Volatile.Read(ref _overflowed) == 1;
+
+    public void Subscribe(Guid videoId) => _videos[videoId] = 0;
+
+    public void Unsubscribe(Guid videoId) => _videos.TryRemove(videoId, out _);
+
+    public bool Wants(Guid videoId, bool isPublic) => (Staff || isPublic) && (All || _videos.ContainsKey(videoId));
+
+    /// <summary>Queues an event; false (once) when the queue is full, and from then on the client is only told to resync.</summary>
+    public bool TryEnqueue(OutgoingChange change)
+    {
+        if (Overflowed || Queue.Writer.TryWrite(change))
+        {
+            return true;
+        }
+        if (Interlocked.Exchange(ref _overflowed, 1) == 1)
+        {
+            return true;
+        }
+        Queue.Writer.TryComplete();
+        _sending.Cancel();
+        return false;
+    }
+}
+
+public sealed record OutgoingChange(VideoChangedMessage Message, DateTimeOffset CommittedAt);
