@@ -63,11 +63,27 @@ public sealed class VideoCatalog(
             ? (await CountAsync(query, staff, ct), false)
             : await CappedCountAsync(videos, ct);
         var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
-        var page = query.After is { } after
+        if (query.After is { } after)
+        {
             // Keyset: the page after the cursor costs what the first page costs, however deep.
-            ? await ordered.Where(v => v.CreatedAt < after.CreatedAt || (v.CreatedAt == after.CreatedAt && v.Id.CompareTo(after.Id) < 0))
-                .Take(query.Limit).ToListAsync(ct)
-            : await ordered.Skip((query.Page - 1) * query.Limit).Take(query.Limit).ToListAsync(ct);
+            var next = await ordered.Where(v => v.CreatedAt < after.CreatedAt || (v.CreatedAt == after.CreatedAt && v.Id.CompareTo(after.Id) < 0))
+                .Take(query.Limit).ToListAsync(ct);
+            return (next, total, estimate);
+        }
+        var offset = (long)(query.Page - 1) * query.Limit;
+        if (estimate || offset <= total / 2)
+        {
+            return (await ordered.Skip((int)offset).Take(query.Limit).ToListAsync(ct), total, estimate);
+        }
+        if (offset >= total)
+        {
+            return ([], total, estimate);
+        }
+        // Past the middle, read from the oldest end: with the exact total, no page by number costs more than half
+        // the matches, and pages past the end cost nothing.
+        var skip = Math.Max(0, total - offset - query.Limit);
+        var page = await videos.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id).Skip((int)skip).Take((int)(total - offset - skip)).ToListAsync(ct);
+        page.Reverse();
         return (page, total, estimate);
     }
 

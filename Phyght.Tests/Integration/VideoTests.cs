@@ -106,6 +106,18 @@ public sealed class VideoTests(StackFixture fixture)
         }
         // Newest first, each exactly once.
         Assert.Equal(Enumerable.Reverse(ids), seen);
+
+        // Pages past the middle are read from the oldest end; the order is the same whatever the page size.
+        foreach (var limit in new[] { 2, 4, 5 })
+        {
+            var walked = new List<string>();
+            for (var page = 1; page <= 8 / limit + 1; page++)
+            {
+                var (_, body) = await admin.GetAsync($"/videos?category={category}&limit={limit}&page={page}");
+                walked.AddRange(body!["videos"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()));
+            }
+            Assert.Equal(Enumerable.Reverse(ids), walked);
+        }
     }
 
     [Fact]
