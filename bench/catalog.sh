@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GET /videos through the API vs the same SQL straight through pgbench, at 32 connections, on a catalogue of N videos.
+# GET /videos through the API (with and without the catalogue cache, with and without telemetry) vs the same SQL
+# straight through pgbench, at 32 connections, on a catalogue of N videos.
 # Usage: bench/catalog.sh [videos=100000] [seconds=15]. Needs wrk and pgbench (apt-get install -y wrk postgresql-contrib).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,18 +8,23 @@ videos=${1:-100000}; seconds=${2:-15}
 data=$(mktemp -d /tmp/phyght-bench-XXXX)
 pgport=55432
 dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
-dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Postgres:Port=$pgport \
-  --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
-apphost=$!
-trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
-until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
+apphost=
+start_stack() { # extra AppHost args
+  dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Postgres:Port=$pgport \
+    --RateLimits:General:PermitLimit=100000000 "$@" >/tmp/bench-apphost.log 2>&1 &
+  apphost=$!
+  until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
+}
+stop_stack() { kill -TERM $apphost; wait $apphost 2>/dev/null || true; }
+trap 'stop_stack; rm -rf "$data"' EXIT
+start_stack
 export PGPASSWORD=$(cat "$data/postgres.password") PGHOST=127.0.0.1 PGPORT=$pgport PGUSER=postgres PGDATABASE=phyght
 
 echo "loading $videos videos ..."
 start=$(date +%s.%N)
 psql -q -v ON_ERROR_STOP=1 <<SQL
 INSERT INTO videos (id, title, description, status, vector_clock, version, tags, category, is_featured, view_count, created_at, updated_at, crdt_state)
-SELECT gen_random_uuid(), 'Fight ' || i || ' ' || (ARRAY['kimura','armbar','triangle','uppercut','knockout'])[1 + i % 5],
+SELECT gen_random_uuid(), 'Fight ' || i || ' ' || (ARRAY['kimura','armbar','triangle','uppercut','knockout'])[1 + i % 5] || ' t' || (1 + i % 1000),
        'Round ' || (i % 5) || ' of a ' || (ARRAY['title','main','prelim'])[1 + i % 3] || ' bout',
        (ARRAY['ready','ready','ready','processing'])[1 + i % 4]::video_status, '{}', 0, ARRAY['mma'],
        (ARRAY['MMA','Boxing','BJJ','Muay Thai'])[1 + i % 4], i % 10 = 0, 0,
@@ -28,8 +34,8 @@ ANALYZE videos;
 SQL
 echo "loaded in $(echo "$(date +%s.%N) - $start" | bc) s"
 
-run_wrk() { # name path
-  local out; out=$(wrk -t2 -c32 -d${seconds}s --latency "http://localhost:5080$2")
+run_wrk() { # name path [lua script]
+  local out; out=$(wrk -t2 -c32 -d${seconds}s --latency ${3:+-s "$3"} "http://localhost:5080$2")
   printf '%-28s %10s req/s  p50 %-9s p99 %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
     "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 }
@@ -39,13 +45,30 @@ run_pgbench() { # name sql
   printf '%-28s %10s tps   mean %s ms\n' "$1" "$(awk '/^tps/ {print $3}' <<<"$out")" "$(awk '/latency average/ {print $4}' <<<"$out")"
   rm -f "$file"
 }
-echo "== API (wrk, 32 connections, ${seconds}s) =="
+api_runs() {
+  run_wrk "default page" "/videos"
+  run_wrk "category filter" "/videos?category=Boxing"
+  run_wrk "featured filter" "/videos?featured=true"
+  run_wrk "search (common word)" "/videos?search=kimura"
+  run_wrk "search (rare prefix)" "/videos?search=fight%2012345"
+  run_wrk "page 2000 by offset" "/videos?page=2000"
+  run_wrk "search, Zipf mix of 1,000" "/videos" bench/zipf-search.lua
+  middle=$(( $(curl -s localhost:5080/videos | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["totalPages"])') / 2 ))
+  run_wrk "page $middle (middle) by offset" "/videos?page=$middle"
+  deep=$(curl -s "localhost:5080/videos?page=$middle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["next_cursor"])')
+  first=$(curl -s "localhost:5080/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["next_cursor"])')
+  run_wrk "page 2 by cursor" "/videos?cursor=$first"
+  run_wrk "page $((middle + 1)) by cursor" "/videos?cursor=$deep"
+}
+echo "== API with the catalogue cache (wrk, 32 connections, ${seconds}s) =="
+api_runs
+stop_stack; start_stack --Catalog:Cache:Seconds=0
+echo "== API without the cache: every request reaches PostgreSQL =="
+api_runs
+stop_stack; OTEL_SDK_DISABLED=true start_stack --Catalog:Cache:Seconds=0
+echo "== the same without telemetry (OTEL_SDK_DISABLED=true: no tracing, metrics or OTLP export) =="
 run_wrk "default page" "/videos"
 run_wrk "category filter" "/videos?category=Boxing"
-run_wrk "featured filter" "/videos?featured=true"
-run_wrk "search (common word)" "/videos?search=kimura"
-run_wrk "search (rare prefix)" "/videos?search=fight%2012345"
-run_wrk "page 2000 by offset" "/videos?page=2000"
 echo "== the same SQL through pgbench =="
 run_pgbench "default page" "SELECT * FROM videos WHERE deleted_at IS NULL AND status = 'ready' ORDER BY created_at DESC, id DESC LIMIT 20; SELECT sum(count) FROM video_counts WHERE status = 'ready';"
 run_pgbench "naive exact count" "SELECT * FROM videos WHERE deleted_at IS NULL AND status = 'ready' ORDER BY created_at DESC, id DESC LIMIT 20; SELECT count(*) FROM videos WHERE deleted_at IS NULL AND status = 'ready';"

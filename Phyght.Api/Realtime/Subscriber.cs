@@ -53,4 +53,5 @@ public sealed class Subscriber(HubCallerContext context, int queueLimit)
     }
 }
 
-public sealed record OutgoingChange(VideoChangedMessage Message, DateTimeOffset CommittedAt);
+/// <summary>A <c>videoChanged</c> message, already serialized, waiting in a client's queue.</summary>
+public sealed record OutgoingChange(System.Text.Json.JsonElement Payload, long Seq, DateTimeOffset CommittedAt);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ namespace Phyght.Api.Realtime;
 public sealed class Subscribers(
     IHubContext<RealtimeHub> hub,
     IOptions<RealtimeOptions> options,
+    IOptions<JsonHubProtocolOptions> json,
     RealtimeMetrics metrics,
     TimeProvider time,
     ILogger<Subscribers> logger)
@@ -43,7 +45,8 @@ public sealed class Subscribers(
     /// <summary>Queues the event for every client that subscribed to it and may read it; never waits on a client.</summary>
     public void Deliver(VideoChangedMessage message, Guid videoId, bool isPublic, DateTimeOffset committedAt)
     {
-        var change = new OutgoingChange(message, committedAt);
+        // Serialized once for all its recipients; each send then copies the JSON rather than serializing the video again.
+        var change = new OutgoingChange(JsonSerializer.SerializeToElement(message, json.Value.PayloadSerializerOptions), message.Seq, committedAt);
         foreach (var subscriber in _byConnection.Values)
         {
             if (subscriber.Wants(videoId, isPublic) && !subscriber.TryEnqueue(change))
@@ -62,8 +65,8 @@ public sealed class Subscribers(
         {
             await foreach (var change in subscriber.Queue.Reader.ReadAllAsync(subscriber.Sending))
             {
-                await client.SendAsync(VideoChangedMessage.Method, change.Message, subscriber.Sending);
-                subscriber.LastSentSeq = change.Message.Seq;
+                await client.SendAsync(VideoChangedMessage.Method, change.Payload, subscriber.Sending);
+                subscriber.LastSentSeq = change.Seq;
                 metrics.Delivered.Add(1, new KeyValuePair<string, object?>("path", "live"));
                 metrics.Latency.Record((time.GetUtcNow() - change.CommittedAt).TotalSeconds);
             }

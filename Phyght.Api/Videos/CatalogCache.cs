@@ -9,13 +9,13 @@ namespace Phyght.Api.Videos;
 /// view. Every committed change evicts by tag: the writer at once (it reads its own write), every other instance
 /// when the change reaches it on the change feed.
 /// </summary>
-public sealed class CatalogCache(HybridCache cache) : Phyght.Core.Realtime.IChangeListener
+public sealed class CatalogCache(HybridCache cache, Microsoft.Extensions.Options.IOptions<CatalogCacheOptions> options) : Phyght.Core.Realtime.IChangeListener
 {
     private const string ListsTag = "videos";
-    private static readonly HybridCacheEntryOptions Entry = new()
+    private readonly HybridCacheEntryOptions _entry = new()
     {
-        Expiration = TimeSpan.FromSeconds(30),
-        LocalCacheExpiration = TimeSpan.FromSeconds(30),
+        Expiration = TimeSpan.FromSeconds(options.Value.Seconds),
+        LocalCacheExpiration = TimeSpan.FromSeconds(options.Value.Seconds),
     };
 
     private static string Scope(bool staff) => staff ? "staff" : "public";
@@ -23,15 +23,27 @@ public sealed class CatalogCache(HybridCache cache) : Phyght.Core.Realtime.IChan
     private static string VideoTag(Guid id) => $"video:{id}";
 
     public ValueTask<VideoListResponse> ListAsync(VideoListQuery query, bool staff, Func<CancellationToken, ValueTask<VideoListResponse>> load, CancellationToken ct) =>
-        cache.GetOrCreateAsync(
+        GetOrLoadAsync(
             $"videos:list:{Scope(staff)}:{query.Page}:{query.Limit}:{query.Status?.ToLowerName()}:{query.Featured}:{query.After}:{query.Category}:{query.Search}",
-            load, Entry, [ListsTag], ct);
+            load, [ListsTag], ct);
 
     /// <summary>A single readable video, or null (absence is cached too, and evicted the same way).</summary>
     public ValueTask<VideoResponse?> VideoAsync(Guid id, bool staff, Func<CancellationToken, ValueTask<VideoResponse?>> load, CancellationToken ct) =>
-        cache.GetOrCreateAsync($"videos:one:{Scope(staff)}:{id}", load, Entry, [ListsTag, VideoTag(id)], ct);
+        GetOrLoadAsync($"videos:one:{Scope(staff)}:{id}", load, [ListsTag, VideoTag(id)], ct);
+
+    private ValueTask<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, ValueTask<T>> load, string[] tags, CancellationToken ct) =>
+        options.Value.Seconds > 0 ? cache.GetOrCreateAsync(key, load, _entry, tags, ct) : load(ct);
 
     public ValueTask EvictAsync(Guid videoId, CancellationToken ct = default) => cache.RemoveByTagAsync([ListsTag, VideoTag(videoId)], ct);
 
     public ValueTask OnCommittedAsync(Phyght.Core.Data.ChangeEvent change, CancellationToken ct) => EvictAsync(change.VideoId, ct);
+}
+
+/// <summary><c>Catalog:Cache</c>: how long list pages and videos stay cached (changes evict them at once anyway);
+/// 0 turns the cache off, e.g. to measure the database path.</summary>
+public sealed class CatalogCacheOptions
+{
+    public const string Section = "Catalog:Cache";
+
+    public int Seconds { get; set; } = 30;
 }

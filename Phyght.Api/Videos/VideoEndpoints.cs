@@ -15,6 +15,9 @@ public static class VideoEndpoints
         builder.Services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
             .Configure<StackExchange.Redis.IConnectionMultiplexer>((options, redis) =>
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(redis));
+        builder.Services.AddOptions<CatalogCacheOptions>().BindConfiguration(CatalogCacheOptions.Section)
+            .Validate(o => o.Seconds >= 0, $"{CatalogCacheOptions.Section}:Seconds cannot be negative.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<Phyght.Core.Realtime.IChangeListener>(sp => sp.GetRequiredService<CatalogCache>());
     }

@@ -19,6 +19,7 @@ public static class ApiResourceExtensions
             .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
             .WithBootstrapAdmin()
             .WithConfigurationSection("Auth:External")
+            .WithConfigurationSection("Catalog")
             .WithConfigurationSection("Realtime")
             .WithConfigurationSection("RateLimits")
             .WithConfigurationSection("Storage")

@@ -27,8 +27,10 @@ public static class DashboardExtensions
         {
             Description = "Shows the psql command line that connects to this database.",
             IconName = "WindowConsole",
-            UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running
-                ? ResourceCommandState.Enabled
-                : ResourceCommandState.Disabled,
+            UpdateState = EnabledWhileRunning,
         });
+
+    /// <summary>A command's state: offered while its resource runs.</summary>
+    public static ResourceCommandState EnabledWhileRunning(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
 }

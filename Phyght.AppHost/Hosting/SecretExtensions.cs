@@ -23,7 +23,8 @@ public static class SecretExtensions
 
     /// <summary>
     /// The API's first admin (<c>Auth:BootstrapAdmin:Email/Password</c>): taken from the AppHost's configuration when
-    /// set, else <c>admin@phyght.local</c> with a generated password whose location the AppHost logs at start.
+    /// set, else <c>admin@phyght.local</c> with a generated password whose location the AppHost logs at start. The
+    /// demo-catalogue command signs in as this admin.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithBootstrapAdmin(this IResourceBuilder<ProjectResource> api)
     {
@@ -45,7 +46,8 @@ public static class SecretExtensions
         }
         return api
             .WithEnvironment("Auth__BootstrapAdmin__Email", email)
-            .WithEnvironment("Auth__BootstrapAdmin__Password", ReferenceExpression.Create($"{password}"));
+            .WithEnvironment("Auth__BootstrapAdmin__Password", ReferenceExpression.Create($"{password}"))
+            .WithDemoCatalogCommand(email, password);
     }
 
     /// <summary>Passes the AppHost's <c>{section}</c> configuration on to a service (e.g. rate limits, storage limits).</summary>

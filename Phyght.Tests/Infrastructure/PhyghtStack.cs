@@ -46,6 +46,7 @@ public sealed class PhyghtStack : IAsyncDisposable
         string? dataPath = null,
         IEnumerable<string>? extraArgs = null,
         IEnumerable<string>? waitHealthy = null,
+        bool dashboard = false,
         CancellationToken ct = default)
     {
         dataPath ??= NewDataFolder();
@@ -63,7 +64,8 @@ public sealed class PhyghtStack : IAsyncDisposable
             "--Realtime:ClientQueueLimit=100",
             .. extraArgs ?? [],
         ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(args, ct);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = dashboard }, args, ct);
         var logs = new CapturedLogs();
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Information)

@@ -28,6 +28,7 @@ public static class RealtimeBench
 
         var latencies = new ConcurrentBag<double>();
         var received = 0L;
+        var resyncs = 0;
         var measuring = false;
         var connections = new List<HubConnection>();
         for (var i = 0; i < clients; i++)
@@ -44,6 +45,7 @@ public static class RealtimeBench
                     Interlocked.Increment(ref received);
                 }
             });
+            connection.On<JsonElement>("resync", _ => Interlocked.Increment(ref resyncs));
             await connection.StartAsync();
             await connection.InvokeAsync("SubscribeAll");
             connections.Add(connection);
@@ -85,7 +87,7 @@ public static class RealtimeBench
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
-        Console.WriteLine($"edits: {sent} ok, {failed} failed in {elapsed:N1} s; deliveries {received:N0} of {expected:N0} expected");
+        Console.WriteLine($"edits: {sent} ok, {failed} failed in {elapsed:N1} s; deliveries {received:N0} of {expected:N0} expected; {resyncs} clients told to resync");
         Console.WriteLine($"latency commit -> received: p50 {Percentile(0.50):N1} ms, p99 {Percentile(0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
         Console.WriteLine($"API CPU: {cpu:N2} s over the run = {cpu / (received / 1000.0) * 1000:N2} ms per 1,000 deliveries");
         foreach (var connection in connections)

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Phyght.Tests.Infrastructure;
+
+namespace Phyght.Tests.EndToEnd;
+
+/// <summary>
+/// The stack with the real Aspire dashboard: traces read back from the dashboard's telemetry API, and the pages an
+/// operator opens, in headless Chromium (screenshots in TestResults/dashboard).
+/// </summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task The_dashboard_shows_every_resource_healthy_and_traces_that_cross_processes()
+    {
+        await using var stack = await PhyghtStack.StartAsync(dashboard: true);
+        var dashboard = await stack.App.GetDashboardUrlAsync();
+        using var telemetry = new HttpClient { BaseAddress = new Uri(dashboard.GetLeftPart(UriPartial.Authority)) };
+        telemetry.DefaultRequestHeaders.Add("x-api-key", stack.App.Services.GetRequiredService<IConfiguration>()["AppHost:DashboardApiKey"]);
+        var admin = await Accounts.AdminAsync(stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Traced" }))["id"]!.GetValue<string>();
+
+        // A read that touches the database: the API's server span, and a PostgreSQL span beneath it.
+        var (readTrace, readParent) = NewTraceParent();
+        using (var read = admin.Request(HttpMethod.Get, $"/videos-update/{id}"))
+        {
+            read.Headers.Add("traceparent", $"00-{readTrace}-{readParent}-01");
+            using var response = await admin.Http.SendAsync(read);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+        var readSpans = await SpansAsync(telemetry, readTrace, spans => spans.Any(s => s.Scope == "Npgsql"));
+        var server = Assert.Single(readSpans, s => s.Service == "api" && s.ParentSpanId == readParent);
+        Assert.StartsWith("GET /videos-update/{id", server.Name);
+        Assert.Contains(readSpans, s => s.Scope == "Npgsql" && AncestorsOf(s, readSpans).Contains(server.SpanId));
+
+        // An upload: the worker's processing span belongs to the request's trace, beneath the API's upload span.
+        var (uploadTrace, uploadParent) = NewTraceParent();
+        using (var upload = admin.Request(HttpMethod.Post, "/videos-upload"))
+        {
+            upload.Headers.Add("traceparent", $"00-{uploadTrace}-{uploadParent}-01");
+            upload.Content = new MultipartFormDataContent
+            {
+                { new StringContent(id), "videoId" },
+                { new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "video", "clip.mp4" },
+            };
+            Assert.Equal(HttpStatusCode.OK, (await admin.Http.SendAsync(upload)).StatusCode);
+        }
+        var uploadSpans = await SpansAsync(telemetry, uploadTrace, spans => spans.Any(s => s.Service == "worker" && s.Name == "process video"));
+        var uploadServer = Assert.Single(uploadSpans, s => s.Service == "api" && s.ParentSpanId == uploadParent);
+        var processing = uploadSpans.Single(s => s.Service == "worker" && s.Name == "process video");
+        Assert.Contains(uploadServer.SpanId, AncestorsOf(processing, uploadSpans));
+
+        // What an operator sees: every resource running and healthy, and the upload's waterfall with the worker in it.
+        var screenshots = Path.Combine(RepositoryRoot(), "TestResults", "dashboard");
+        var seen = await RunNodeAsync("scripts/dashboard-screenshots.mjs", dashboard.ToString(), screenshots, uploadTrace, "process video");
+        foreach (var resource in new[] { "postgres", "redis", "storage", "api", "worker" })
+        {
+            Assert.Contains(resource, seen.GetProperty("resources").GetString());
+        }
+        Assert.Contains("worker", seen.GetProperty("trace").GetString());
+        Assert.True(File.Exists(Path.Combine(screenshots, "resources.png")) && File.Exists(Path.Combine(screenshots, "upload-trace.png")));
+    }
+
+    private sealed record Span(string Service, string Scope, string Name, string SpanId, string? ParentSpanId);
+
+    private static (string TraceId, string SpanId) NewTraceParent() =>
+        (Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+
+    /// <summary>The trace's spans as the dashboard holds them, once <paramref name="complete"/> holds (exporters batch).</summary>
+    private static Task<List<Span>> SpansAsync(HttpClient telemetry, string traceId, Func<List<Span>, bool> complete) =>
+        Eventually.ReturnsAsync(async () =>
+        {
+            using var response = await telemetry.GetAsync($"/api/telemetry/traces/{traceId}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return [];
+            }
+            response.EnsureSuccessStatusCode();
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return (from resource in body.GetProperty("data").GetProperty("resourceSpans").EnumerateArray()
+                    let service = resource.GetProperty("resource").GetProperty("attributes").EnumerateArray()
+                        .First(a => a.GetProperty("key").GetString() == "service.name").GetProperty("value").GetProperty("stringValue").GetString()
+                    from scope in resource.GetProperty("scopeSpans").EnumerateArray()
+                    from span in scope.GetProperty("spans").EnumerateArray()
+                    select new Span(
+                        service,
+                        scope.GetProperty("scope").GetProperty("name").GetString()!,
+                        span.GetProperty("name").GetString()!,
+                        span.GetProperty("spanId").GetString()!,
+                        span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null)).ToList();
+        }, complete, TimeSpan.FromSeconds(60), $"trace {traceId} in the dashboard");
+
+    private static IEnumerable<string> AncestorsOf(Span span, List<Span> spans)
+    {
+        for (var parent = span.ParentSpanId; parent is not null; parent = spans.FirstOrDefault(s => s.SpanId == parent)?.ParentSpanId)
+        {
+            yield return parent;
+        }
+    }
+
+    private static async Task<JsonElement> RunNodeAsync(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var node = Process.Start(start)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var error = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(node.ExitCode == 0, $"{script} failed: {await error}");
+        return JsonDocument.Parse(await output).RootElement;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Phyght.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("Phyght.sln not found above the test binaries.");
+    }
+}
