@@ -55,9 +55,7 @@ public sealed class VideoCatalog(
         }
         if (query.Search is { } search)
         {
-            videos = SearchQuery.ToTsQuery(search) is { } tsquery
-                ? videos.Where(v => v.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", tsquery)))
-                : videos.Where(v => false);
+            videos = videos.Where(v => v.SearchVector!.Matches(PhyghtDbContext.PrefixQuery(search)));
         }
         var (total, estimate) = query.Search is null
             ? (await CountAsync(query, staff, ct), false)

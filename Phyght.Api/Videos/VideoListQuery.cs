@@ -94,18 +94,3 @@ public sealed record ListCursor(DateTimeOffset CreatedAt, Guid Id)
         }
     }
 }
-
-/// <summary>Turns what a user typed into a prefix-matching tsquery: every word must match a word, or the start of one,
-/// in the title or description. Only letters and digits reach the query, so no input can break its syntax.</summary>
-public static class SearchQuery
-{
-    public static string? ToTsQuery(string search)
-    {
-        var words = System.Text.RegularExpressions.Regex.Matches(search.ToLowerInvariant(), @"[\p{L}\p{N}]+")
-            .Select(m => m.Value + ":*")
-            .Distinct()
-            .Take(16)
-            .ToList();
-        return words.Count == 0 ? null : string.Join(" & ", words);
-    }
-}

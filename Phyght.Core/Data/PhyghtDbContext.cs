@@ -27,9 +27,18 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
 
     public static void Configure(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
+    /// <summary>
+    /// <c>phyght_prefix_query(search)</c>: what a user typed as a tsquery in which every word matches a word, or the
+    /// start of one. PostgreSQL's own parser splits the text, the same one that built <c>search_vector</c>, so words
+    /// such as <c>kimura-000e6</c> are split alike on both sides; no input can break the query's syntax. Null (matching
+    /// nothing) when the text has no word.
+    /// </summary>
+    public static NpgsqlTypes.NpgsqlTsQuery PrefixQuery(string search) => throw new NotSupportedException("Runs in PostgreSQL only.");
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         base.OnModelCreating(model);
+        model.HasDbFunction(typeof(PhyghtDbContext).GetMethod(nameof(PrefixQuery))!).HasName("phyght_prefix_query");
 
         model.Entity<Profile>(profile =>
         {
