@@ -58,12 +58,13 @@ public sealed class ApiUser(HttpClient http, string? accessToken, Guid? id, stri
 public static class Accounts
 {
     public const string Password = "correct-horse-42";
+    public const string AdminEmail = "admin@phyght.local";
 
     public static async Task<ApiUser> AdminAsync(PhyghtStack stack)
     {
         var http = stack.CreateApiClient();
         var password = await File.ReadAllTextAsync(Path.Combine(stack.DataPath, "admin-password.secret"));
-        var token = await TokenAsync(http, "admin@phyght.local", password.Trim());
+        var token = await TokenAsync(http, AdminEmail, password.Trim());
         return new ApiUser(http, token.GetProperty("access_token").GetString(), null, "admin");
     }
 
