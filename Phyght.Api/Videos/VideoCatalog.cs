@@ -60,11 +60,19 @@ public sealed class VideoCatalog(
         var (total, estimate) = query.Search is null
             ? (await CountAsync(query, staff, ct), false)
             : await CappedCountAsync(videos, ct);
+        if (query.Search is not null && !estimate)
+        {
+            // Few matches: take them from the text index and sort them, rather than let the planner walk the newest-first
+            // index hoping to meet 20 of them (at a million videos, a rare word cost seconds that way). The LIMIT keeps
+            // the match list a subquery PostgreSQL evaluates first.
+            var matches = videos.Select(v => v.Id).Take(SearchCountCap + 1);
+            videos = Readable(staff).Where(v => matches.Contains(v.Id));
+        }
         var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
         if (query.After is { } after)
         {
-            // Keyset: the page after the cursor costs what the first page costs, however deep.
-            var next = await ordered.Where(v => v.CreatedAt < after.CreatedAt || (v.CreatedAt == after.CreatedAt && v.Id.CompareTo(after.Id) < 0))
+            // Keyset as a row comparison, an index range scan: the page after the cursor costs what the first page costs.
+            var next = await ordered.Where(v => EF.Functions.LessThan(ValueTuple.Create(v.CreatedAt, v.Id), ValueTuple.Create(after.CreatedAt, after.Id)))
                 .Take(query.Limit).ToListAsync(ct);
             return (next, total, estimate);
         }

@@ -56,9 +56,10 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             video.Property(v => v.ProcessingResults).HasColumnType("jsonb");
             video.Property(v => v.Status).HasDefaultValue(VideoStatus.Uploading);
             video.HasOne<Profile>().WithMany().HasForeignKey(v => v.LastModifiedBy).OnDelete(DeleteBehavior.SetNull);
-            video.HasIndex(v => new { v.Status, v.CreatedAt });
-            video.HasIndex(v => new { v.Category, v.CreatedAt });
-            video.HasIndex(v => new { v.IsFeatured, v.CreatedAt });
+            // The list's order (created_at, id) behind each filter: pages by cursor are index range scans.
+            video.HasIndex(v => new { v.Status, v.CreatedAt, v.Id });
+            video.HasIndex(v => new { v.Category, v.CreatedAt, v.Id });
+            video.HasIndex(v => new { v.IsFeatured, v.CreatedAt, v.Id });
             video.HasIndex(v => new { v.CreatedAt, v.Id });
             video.HasGeneratedTsVectorColumn(v => v.SearchVector!, "simple", v => new { v.Title, v.Description })
                 .HasIndex(v => v.SearchVector).HasMethod("GIN");

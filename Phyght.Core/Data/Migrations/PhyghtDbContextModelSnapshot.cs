@@ -568,17 +568,17 @@ namespace Phyght.Core.Data.Migrations
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
 
-                    b.HasIndex("Category", "CreatedAt")
-                        .HasDatabaseName("ix_videos_category_created_at");
-
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_videos_created_at_id");
 
-                    b.HasIndex("IsFeatured", "CreatedAt")
-                        .HasDatabaseName("ix_videos_is_featured_created_at");
+                    b.HasIndex("Category", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_videos_category_created_at_id");
 
-                    b.HasIndex("Status", "CreatedAt")
-                        .HasDatabaseName("ix_videos_status_created_at");
+                    b.HasIndex("IsFeatured", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_videos_is_featured_created_at_id");
+
+                    b.HasIndex("Status", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_videos_status_created_at_id");
 
                     b.ToTable("videos", (string)null);
                 });
