@@ -36,10 +36,12 @@ public sealed class VideoCatalog(
 
     /// <summary>Search totals are counted exactly up to this many matches; past it the total is this bound and is
     /// marked as an estimate, so a common word costs a bounded count, not a scan of every match.</summary>
-    public const int SearchCountCap = 10_000;
+    public const int SearchCountCap = 1_000;
 
     public async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
+        // One connection for the count and the page: each open also sets the caller for row level security.
+        await db.Database.OpenConnectionAsync(ct);
         var videos = Readable(staff);
         if (query.Status is { } status)
         {

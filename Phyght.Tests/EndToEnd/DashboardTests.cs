@@ -55,6 +55,13 @@ public sealed class DashboardTests
         var processing = uploadSpans.Single(s => s.Service == "worker" && s.Name == "process video");
         Assert.Contains(uploadServer.SpanId, AncestorsOf(processing, uploadSpans));
 
+        // Nothing above is a failure: no service logged an error an operator would be paged for.
+        foreach (var resource in new[] { "api", "worker" })
+        {
+            var errors = await telemetry.GetFromJsonAsync<JsonElement>($"/api/telemetry/logs?resource={resource}&severity=Error");
+            Assert.True(errors.GetProperty("totalCount").GetInt32() == 0, $"{resource} logged errors: {errors}");
+        }
+
         // What an operator sees: every resource running and healthy, and the upload's waterfall with the worker in it.
         var screenshots = Path.Combine(RepositoryRoot(), "TestResults", "dashboard");
         var seen = await RunNodeAsync("scripts/dashboard-screenshots.mjs", dashboard.ToString(), screenshots, uploadTrace, "process video");
