@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Phyght.Api.Auth;
 
 namespace Phyght.Api.Infrastructure;
@@ -21,6 +22,9 @@ public static class DatabaseStartup
         try
         {
             await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLock})");
+            // On an empty database EF first reads the history table, fails, and logs that failure as an error: the
+            // first thing an operator saw in the dashboard was a red badge. Creating the table first avoids it.
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().CreateIfNotExistsAsync();
             await db.Database.MigrateAsync();
             await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLock})");
             // This connection may have loaded the database's types before another instance's migration created the
