@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using Phyght.Api.Auth;
 
 namespace Phyght.Api.Realtime;
 
@@ -53,7 +54,7 @@ public sealed class Subscribers(
             {
                 metrics.SlowClients.Add(1);
                 logger.LogWarning("Real-time client {ConnectionId} (user {UserId}) fell {Limit} events behind at seq {Seq}: told to resync and disconnected",
-                    subscriber.Context.ConnectionId, subscriber.Context.UserIdentifier, options.Value.ClientQueueLimit, message.Seq);
+                    subscriber.Context.ConnectionId, subscriber.Context.User?.UserId(), options.Value.ClientQueueLimit, message.Seq);
             }
         }
     }
