@@ -6,11 +6,18 @@ namespace Phyght.Tests.Integration;
 
 /// <summary>
 /// The worker's queue against the real database. The queues here run on a clock two days ahead and the jobs are due
-/// tomorrow, so the stack's own worker (on the real clock) leaves them alone while these tests play the workers.
+/// tomorrow, so the stack's own worker (on the real clock) leaves them alone while these tests play the workers. They
+/// have a stack of their own: on the shared one, a retry another test's upload left due later would be due on this
+/// clock too, and these queues would take it.
 /// </summary>
-[Collection(StackCollection.Name)]
+[Collection(Name)]
 public sealed class JobQueueTests(StackFixture fixture)
 {
+    public const string Name = "job queue";
+
+    [CollectionDefinition(Name)]
+    public sealed class Stack : ICollectionFixture<StackFixture>;
+
     private sealed class ShiftedTime(TimeSpan offset) : TimeProvider
     {
         public TimeSpan Offset { get; set; } = offset;
