@@ -40,16 +40,7 @@ public sealed class DashboardTests
 
         // An upload: the worker's processing span belongs to the request's trace, beneath the API's upload span.
         var (uploadTrace, uploadParent) = NewTraceParent();
-        using (var upload = admin.Request(HttpMethod.Post, "/videos-upload"))
-        {
-            upload.Headers.Add("traceparent", $"00-{uploadTrace}-{uploadParent}-01");
-            upload.Content = new MultipartFormDataContent
-            {
-                { new StringContent(id), "videoId" },
-                { new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "video", "clip.mp4" },
-            };
-            Assert.Equal(HttpStatusCode.OK, (await admin.Http.SendAsync(upload)).StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.OK, await admin.UploadAsync(id, await MediaFixtures.VideoAsync("mp4"), traceParent: $"00-{uploadTrace}-{uploadParent}-01"));
         var uploadSpans = await SpansAsync(telemetry, uploadTrace,
             spans => spans.Any(s => s.Service == "worker" && s.Name == "process video") && spans.Any(s => s.ParentSpanId == uploadParent));
         var uploadServer = Assert.Single(uploadSpans, s => s.Service == "api" && s.ParentSpanId == uploadParent);

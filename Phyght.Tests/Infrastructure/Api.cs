@@ -40,6 +40,23 @@ public sealed class ApiUser(HttpClient http, string? accessToken, Guid? id, stri
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
+    /// <summary><c>POST /videos-upload</c> of one video file, optionally continuing the caller's trace.</summary>
+    public async Task<HttpStatusCode> UploadAsync(string videoId, string file, string fileName = "clip.mp4", string? traceParent = null)
+    {
+        using var request = Request(HttpMethod.Post, "/videos-upload");
+        if (traceParent is not null)
+        {
+            request.Headers.Add("traceparent", traceParent);
+        }
+        request.Content = new MultipartFormDataContent
+        {
+            { new StringContent(videoId), "videoId" },
+            { new StreamContent(File.OpenRead(file)), "video", fileName },
+        };
+        using var response = await Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
     public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
     public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, object? json) => SendAsync(HttpMethod.Post, path, json);
     public Task<(HttpStatusCode Status, JsonNode? Body)> PutAsync(string path, object? json) => SendAsync(HttpMethod.Put, path, json);

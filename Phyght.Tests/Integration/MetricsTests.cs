@@ -65,23 +65,15 @@ public sealed class MetricsTests(StackFixture fixture)
         var clip = await MediaFixtures.VideoAsync("mp4");
         for (var i = 0; i < 2; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, await UploadAsync(admin, id, clip, "clip.mp4"));
+            Assert.Equal(HttpStatusCode.OK, await admin.UploadAsync(id, clip));
         }
         var png = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.mp4");
         await File.WriteAllBytesAsync(png, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await UploadAsync(admin, id, png, "not-a-video.mp4"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await admin.UploadAsync(id, png, "not-a-video.mp4"));
 
         Assert.Equal(2, recorded.Sum("phyght.uploads.completed", ("outcome", "stored")));
         Assert.Equal(1, recorded.Sum("phyght.uploads.completed", ("outcome", "wrong_type")));
         Assert.Equal(2 * new FileInfo(clip).Length, recorded.Sum("phyght.storage.bytes_stored"));
-    }
-
-    private static async Task<HttpStatusCode> UploadAsync(ApiUser user, string id, string file, string name)
-    {
-        using var request = user.Request(HttpMethod.Post, "/videos-upload");
-        request.Content = new MultipartFormDataContent { { new StringContent(id), "videoId" }, { new StreamContent(File.OpenRead(file)), "video", name } };
-        using var response = await user.Http.SendAsync(request);
-        return response.StatusCode;
     }
 
     /// <summary>Every measurement of the <c>Phyght</c> meter made in this process while it is alive.</summary>

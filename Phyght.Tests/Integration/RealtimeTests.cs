@@ -62,10 +62,7 @@ public sealed class RealtimeTests(StackFixture fixture)
         Assert.Equal(id, update[0].GetProperty("old").GetProperty("id").GetString());
         Assert.True(update[0].GetProperty("seq").GetInt64() > 0);
 
-        using var form = new MultipartFormDataContent { { new StringContent(id), "videoId" }, { new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "video", "c.mp4" } };
-        using var request = admin.Request(HttpMethod.Post, "/videos-upload");
-        request.Content = form;
-        Assert.Equal(HttpStatusCode.OK, (await admin.Http.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await admin.UploadAsync(id, await MediaFixtures.VideoAsync("mp4")));
 
         var byWorker = await Eventually.ReturnsAsync(
             () => Task.FromResult(listener.For(id).Select(e => e.GetProperty("new").GetProperty("status").GetString()).ToList()),
