@@ -1,7 +1,7 @@
 namespace Phyght.Core.Data;
 
 /// <summary>
-/// Who a database session acts for, as the row level security policies read it (see the <c>RowLevelSecurity</c>
+/// Who a database session acts for, as the row level security policies read it (see the <c>RowLevelSecurityAndSearch</c>
 /// migration): the role <see cref="AppRole"/> and the user id in the setting <see cref="UserIdSetting"/>.
 /// </summary>
 public static class DatabaseCaller

@@ -16,8 +16,8 @@ using Phyght.Core.Videos;
 namespace Phyght.Core.Data.Migrations
 {
     [DbContext(typeof(PhyghtDbContext))]
-    [Migration("20261124232025_LeakproofSearch")]
-    partial class LeakproofSearch
+    [Migration("20261125000748_RowLevelSecurityAndSearch")]
+    partial class RowLevelSecurityAndSearch
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
