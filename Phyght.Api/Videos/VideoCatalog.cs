@@ -40,8 +40,21 @@ public sealed class VideoCatalog(
 
     public async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
-        // One connection for the count and the page: each open also sets the caller for row level security.
+        // One connection for the count and the page: each open also sets the caller for row level security. It is
+        // closed here, not left open in the pooled context, where the next request would inherit this caller.
         await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await ListOnOpenConnectionAsync(query, staff, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListOnOpenConnectionAsync(VideoListQuery query, bool staff, CancellationToken ct)
+    {
         var videos = Readable(staff);
         if (query.Status is { } status)
         {

@@ -31,7 +31,10 @@ public sealed class ExternalIssuerTests(StackFixture fixture)
 
         var admin = await Accounts.AdminAsync(Stack);
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/profiles/{me["id"]}/role", new { role = "moderator" })).Status);
-        Assert.Equal(HttpStatusCode.Created, (await external.PostAsync("/videos", new { title = "From an external moderator" })).Status);
+        var (created, body) = await external.PostAsync("/videos", new { title = "From an external moderator" });
+        Assert.True(created == HttpStatusCode.Created, $"{created} {body}\n" + string.Join("\n", Stack.Logs.Lines
+            .Where(l => l.Message.Contains("xception", StringComparison.Ordinal) || l.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
+            .TakeLast(12).Select(l => $"{l.Category}: {l.Message}")));
     }
 
     [Fact]

@@ -65,6 +65,19 @@ public sealed class RowLevelSecurityTests(StackFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Each_request_acts_as_its_own_caller_whatever_request_used_the_pooled_connection_before()
+    {
+        var moderator = await Accounts.NewAsync(Stack, "moderator");
+        var anonymous = Accounts.Anonymous(Stack);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await anonymous.GetAsync($"/videos?limit=1&category=c{Guid.NewGuid():N}")).Status);
+            var (status, body) = await moderator.PostAsync("/videos", new { title = $"After a reader {i}" });
+            Assert.True(status == System.Net.HttpStatusCode.Created, $"create {i}: {status} {body}");
+        }
+    }
+
     private const string InsertVideo = """
         INSERT INTO videos (id, title, status, vector_clock, version, tags, is_featured, view_count, created_at, updated_at, crdt_state)
         VALUES (gen_random_uuid(), 'Forged', 'ready', '{}', 0, '{}', false, 0, now(), now(), '{}')
