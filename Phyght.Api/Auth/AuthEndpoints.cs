@@ -13,10 +13,11 @@ public static partial class AuthEndpoints
 
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
-        var auth = routes.MapGroup("/auth").WithTags("Auth").RequireRateLimiting(RateLimits.Auth);
-        auth.MapPost("/signup", SignupAsync).WithName("Signup");
+        var auth = routes.MapGroup("/auth").WithTags("Auth");
+        auth.MapPost("/signup", SignupAsync).WithName("Signup").RequireRateLimiting(RateLimits.Auth);
+        // Sign-in is throttled per account and per address (SignInThrottle), not by a window shared by everyone behind a proxy.
         auth.MapPost("/token", TokenAsync).WithName("Token");
-        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh");
+        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").RequireRateLimiting(RateLimits.Auth);
         return routes;
     }
 
@@ -24,21 +25,22 @@ public static partial class AuthEndpoints
         SignupRequest request, UserManager<PhyghtUser> users, PhyghtDbContext db, TimeProvider time, ILogger<TokenService> logger, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Email) || !MailAddress.TryCreate(request.Email, out var mail) || mail.Address != request.Email.Trim())
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > MaxEmail || TextRules.HasControlCharacters(request.Email)
+            || !MailAddress.TryCreate(request.Email, out var mail) || mail.Address != request.Email.Trim())
         {
-            errors["email"] = ["A valid email address is required."];
+            errors["email"] = [$"A valid email address of at most {MaxEmail} characters is required."];
         }
         if (request.Username is null || !UsernamePattern().IsMatch(request.Username))
         {
             errors["username"] = ["3–30 characters of letters, digits, '_', '.' or '-'."];
         }
-        if (string.IsNullOrEmpty(request.Password))
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPassword)
         {
-            errors["password"] = ["A password is required."];
+            errors["password"] = [$"A password of at most {MaxPassword} characters is required."];
         }
-        if (request.FullName is { Length: > 200 })
+        if (request.FullName is { Length: > 200 } || TextRules.HasControlCharacters(request.FullName))
         {
-            errors["full_name"] = ["At most 200 characters."];
+            errors["full_name"] = ["At most 200 characters, without control characters."];
         }
         if (errors.Count > 0)
         {
@@ -85,35 +87,51 @@ public static partial class AuthEndpoints
     }
 
     private static async Task<Results<Ok<TokenPair>, ValidationProblem, ProblemHttpResult>> TokenAsync(
-        TokenRequest request, UserManager<PhyghtUser> users, TokenService tokens, ILogger<TokenService> logger, CancellationToken ct)
+        TokenRequest request, HttpContext http, UserManager<PhyghtUser> users, IPasswordHasher<PhyghtUser> hasher, SignInThrottle throttle,
+        TokenService tokens, ILogger<TokenService> logger, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > MaxEmail || TextRules.HasControlCharacters(request.Email))
         {
-            return Problems.Validation(new Dictionary<string, string[]>
-            {
-                ["email"] = string.IsNullOrWhiteSpace(request.Email) ? ["Required."] : [],
-                ["password"] = string.IsNullOrEmpty(request.Password) ? ["Required."] : [],
-            }.Where(e => e.Value.Length > 0).ToDictionary());
+            errors["email"] = [$"Required, at most {MaxEmail} characters."];
         }
-        var user = await users.FindByEmailAsync(request.Email.Trim());
-        if (user is null)
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPassword)
         {
+            errors["password"] = [$"Required, at most {MaxPassword} characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var email = request.Email!.Trim();
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.WaitFor(email, address) is { TotalSeconds: > 0 } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many requests",
+                $"Too many failed sign-ins for this account or from this address; retry after {seconds} s.");
+        }
+        // An unknown email costs one password hash too, and answers as a wrong password does: neither the content
+        // nor the time of the answer tells whether the account exists.
+        var user = await users.FindByEmailAsync(email);
+        var valid = user is not null
+            ? await users.CheckPasswordAsync(user, request.Password!)
+            : hasher.VerifyHashedPassword(UnknownUser, UnknownUserHash, request.Password!) == PasswordVerificationResult.Success && false;
+        if (!valid)
+        {
+            throttle.Failed(email, address);
+            logger.LogInformation("Failed sign-in for {Account} from {Address}", user?.Id.ToString() ?? "an unknown email", address);
             return InvalidCredentials();
         }
-        if (await users.IsLockedOutAsync(user))
-        {
-            logger.LogWarning("Sign-in refused for locked-out user {UserId}", user.Id);
-            return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "Too many failed sign-in attempts. Try again later.");
-        }
-        if (!await users.CheckPasswordAsync(user, request.Password))
-        {
-            await users.AccessFailedAsync(user);
-            logger.LogInformation("Wrong password for user {UserId}", user.Id);
-            return InvalidCredentials();
-        }
-        await users.ResetAccessFailedCountAsync(user);
-        return TypedResults.Ok(await tokens.IssueAsync(user, familyId: null, ct));
+        throttle.Succeeded(email);
+        return TypedResults.Ok(await tokens.IssueAsync(user!, familyId: null, ct));
     }
+
+    public const int MaxEmail = 256;
+    private const int MaxPassword = 1_024;
+    private static readonly PhyghtUser UnknownUser = new() { Id = Guid.Empty, UserName = "unknown" };
+    private static readonly string UnknownUserHash = new PasswordHasher<PhyghtUser>().HashPassword(UnknownUser, Guid.NewGuid().ToString());
 
     private static async Task<Results<Ok<TokenPair>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
         RefreshRequest request, TokenService tokens, CancellationToken ct)

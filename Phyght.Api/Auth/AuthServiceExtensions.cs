@@ -15,6 +15,11 @@ public static class AuthServiceExtensions
             .Validate(o => IsValidKey(o.SigningKey), $"{JwtOptions.Section}:SigningKey must be base64 of at least 32 bytes (the AppHost generates one).")
             .ValidateOnStart();
         builder.Services.AddOptions<BootstrapAdminOptions>().BindConfiguration(BootstrapAdminOptions.Section);
+        builder.Services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.Section)
+            .Validate(o => o.FreeFailuresPerAccount > 0 && o.FreeFailuresPerAddress > 0 && o.MaxBackoffSeconds > 0,
+                $"{SignInThrottleOptions.Section}: every value must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SignInThrottle>();
 
         builder.Services.AddIdentityCore<PhyghtUser>(options =>
             {
@@ -22,9 +27,8 @@ public static class AuthServiceExtensions
                 options.Password.RequiredLength = 8;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequireUppercase = false;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // No lockout: it let anyone lock any account, the admin's included. SignInThrottle backs off instead.
+                options.Lockout.AllowedForNewUsers = false;
             })
             .AddEntityFrameworkStores<PhyghtDbContext>();
 

@@ -22,7 +22,7 @@ public sealed class BootstrapAdmin(
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Serialize API instances starting together.
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7162534)", ct);
+        await db.AdvisoryTransactionLockAsync(AdvisoryLocks.BootstrapAdmin, ct);
         if (await db.Profiles.AnyAsync(p => p.Role == UserRole.Admin, ct))
         {
             return;

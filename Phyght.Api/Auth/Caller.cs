@@ -24,5 +24,5 @@ public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
         return _role;
     }
 
-    public async Task<bool> IsStaffAsync(CancellationToken ct) => (await RoleAsync(ct))?.IsStaff() ?? false;
+    public async Task<bool> IsStaffAsync(CancellationToken ct) => VideoAccess.IsStaff(await RoleAsync(ct));
 }

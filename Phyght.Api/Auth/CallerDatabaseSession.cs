@@ -8,9 +8,9 @@ namespace Phyght.Api.Auth;
 /// Every connection opened while serving a request acts as <see cref="DatabaseCaller.AppRole"/> for the calling user,
 /// so the database's row level security policies hold even where an endpoint's own check would not. Connections
 /// opened outside a request (migrations, the outbox, the fan-out) keep the owner's rights; the pool resets the
-/// session when a connection is returned.
+/// session (role, caller, statement timeout) when a connection is returned.
 /// </summary>
-public sealed class CallerDatabaseSession(IHttpContextAccessor accessor) : DbConnectionInterceptor
+public sealed class CallerDatabaseSession(IHttpContextAccessor accessor, Microsoft.Extensions.Options.IOptions<ApiOptions> api) : DbConnectionInterceptor
 {
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
@@ -40,8 +40,10 @@ public sealed class CallerDatabaseSession(IHttpContextAccessor accessor) : DbCon
         {
             return null;
         }
-        var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, (NpgsqlConnection)connection);
+        // A request's statements also run under a timeout, so no request holds a backend for long (→ 503).
+        var command = new NpgsqlCommand($"{DatabaseCaller.ActAsSql}, set_config('statement_timeout', @timeout, false)", (NpgsqlConnection)connection);
         command.Parameters.AddWithValue("user_id", http.User.UserId()?.ToString() ?? "");
+        command.Parameters.AddWithValue("timeout", $"{api.Value.StatementTimeoutMilliseconds}ms");
         return command;
     }
 }

@@ -28,7 +28,7 @@ public static class ProfileEndpoints
             return Problems.Validation("role", "Must be one of admin, moderator, user.");
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var profile = await db.Profiles.FromSqlInterpolated($"SELECT * FROM profiles WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var profile = await db.LockProfileAsync(id, ct);
         if (profile is null)
         {
             return Problems.NotFound("The profile");

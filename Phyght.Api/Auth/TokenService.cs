@@ -54,9 +54,7 @@ public sealed class TokenService(PhyghtDbContext db, IOptions<JwtOptions> option
         var now = time.GetUtcNow();
         var hash = Hash(presented);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var token = await db.RefreshTokens
-            .FromSqlInterpolated($"SELECT * FROM refresh_tokens WHERE token_hash = {hash} FOR UPDATE")
-            .SingleOrDefaultAsync(ct);
+        var token = await db.LockRefreshTokenAsync(hash, ct);
         if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
         {
             return null;

@@ -6,6 +6,7 @@ public static class ApiPipelineExtensions
 {
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();
@@ -24,6 +25,28 @@ public static class ApiPipelineExtensions
             app.MapScalarApiReference();
         }
         return app;
+    }
+
+    /// <summary><c>X-Forwarded-For</c>/<c>-Proto</c> are believed only from the proxies in <c>ForwardedHeaders:KnownProxies</c>
+    /// (addresses) and <c>ForwardedHeaders:KnownNetworks</c> (CIDR); by default from none, not even loopback, so a
+    /// client cannot pick the address its rate limits and sign-in throttle count against.</summary>
+    public static IServiceCollection AddTrustedProxies(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("ForwardedHeaders");
+        return services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in section.GetSection("KnownProxies").Get<string[]>() ?? [])
+            {
+                options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+            foreach (var network in section.GetSection("KnownNetworks").Get<string[]>() ?? [])
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
     }
 
     /// <summary>CORS for the frontends listed in <c>Cors:AllowedOrigins</c>.</summary>

@@ -24,13 +24,20 @@ public static class ApplicationServiceExtensions
         });
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
+            .Validate(o => o.MaxJsonBodyBytes > 0 && o.StatementTimeoutMilliseconds > 0, $"{ApiOptions.Section}: MaxJsonBodyBytes and StatementTimeoutMilliseconds must be positive.")
+            .ValidateOnStart();
+        // Every body is capped by the server before it is read; uploads raise their own cap per request.
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxJsonBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddApiProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddCors(builder.Configuration);
+        builder.Services.AddTrustedProxies(builder.Configuration);
 
         builder.AddAuth();
-        builder.Services.AddScoped<VideoChangeWriter>();
+        builder.AddVideoWriter();
         builder.AddVideos();
         builder.AddUploads();
         builder.AddSync();

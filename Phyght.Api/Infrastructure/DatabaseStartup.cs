@@ -5,9 +5,6 @@ namespace Phyght.Api.Infrastructure;
 
 public static class DatabaseStartup
 {
-    // Any constant shared by every instance: the advisory lock that serializes migrations.
-    private const long MigrationLock = 0x5048594748544D47;
-
     /// <summary>
     /// Applies migrations under a PostgreSQL advisory lock, so API instances starting together migrate once (the
     /// others wait, then find nothing to do), then creates the bootstrap admin on an empty database.
@@ -21,12 +18,12 @@ public static class DatabaseStartup
         await db.Database.OpenConnectionAsync();
         try
         {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLock})");
+            await db.AdvisoryLockAsync(AdvisoryLocks.Migrations, CancellationToken.None);
             // On an empty database EF first reads the history table, fails, and logs that failure as an error: the
             // first thing an operator saw in the dashboard was a red badge. Creating the table first avoids it.
             await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().CreateIfNotExistsAsync();
             await db.Database.MigrateAsync();
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLock})");
+            await db.AdvisoryUnlockAsync(AdvisoryLocks.Migrations, CancellationToken.None);
             // This connection may have loaded the database's types before another instance's migration created the
             // enums (video_status, user_role); without a reload, reading them fails on this instance.
             await ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).ReloadTypesAsync();

@@ -19,7 +19,51 @@ public static class ProblemDetailsExtensions
             }
         });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<OverloadExceptionHandler>();
         return services;
+    }
+
+    /// <summary>A statement that ran past the request's timeout (or a database that did not answer in time): the
+    /// server is busy, not the client wrong, so 503 with <c>Retry-After</c>; and a lifecycle change the video's state
+    /// no longer allows (a race the caller lost): 409. Never a 500 for either.</summary>
+    private sealed class OverloadExceptionHandler(IProblemDetailsService problems, ILogger<OverloadExceptionHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+        {
+            var (status, title, detail) = Classify(exception);
+            if (status == 0)
+            {
+                return false;
+            }
+            logger.LogWarning(exception, "{Method} {Path} answered {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
+            context.Response.StatusCode = status;
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                Exception = exception,
+                ProblemDetails = { Status = status, Title = title, Detail = detail },
+            });
+        }
+
+        private static (int Status, string Title, string Detail) Classify(Exception exception)
+        {
+            for (var e = exception; e is not null; e = e.InnerException)
+            {
+                switch (e)
+                {
+                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.QueryCanceled }:
+                    case Npgsql.NpgsqlException { InnerException: TimeoutException }:
+                        return (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request took too long; nothing was changed. Retry shortly.");
+                    case Phyght.Core.Videos.InvalidVideoTransitionException transition:
+                        return (StatusCodes.Status409Conflict, "Conflict", transition.Message);
+                }
+            }
+            return (0, "", "");
+        }
     }
 
     /// <summary>Malformed JSON, a wrong content type or an over-long body: the client's fault, so its 4xx, never a 500.</summary>

@@ -90,7 +90,8 @@ public sealed class ChangeFanout(
 
         // Changes made by other instances (or the worker) reach this instance's cache here.
         await cache.EvictAsync(change.VideoId);
-        subscribers.Deliver(VideoChangedMessage.From(change, responses), change.VideoId, VideoChangedMessage.IsPublic(change), change.CreatedAt);
+        var (message, isPublic) = VideoChangedMessage.From(change, responses);
+        subscribers.Deliver(message, change.VideoId, isPublic, change.CreatedAt);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(ChangePublisher.Channel);

@@ -19,10 +19,7 @@ public sealed class OutboxDrainer(IServiceScopeFactory scopes, TimeProvider time
                 var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
                 await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
                 var before = time.GetUtcNow() - Grace;
-                var pending = await db.ChangeFeed
-                    .FromSqlInterpolated($"SELECT * FROM change_feed WHERE published_at IS NULL AND created_at < {before} ORDER BY seq LIMIT 200 FOR UPDATE SKIP LOCKED")
-                    .AsNoTracking()
-                    .ToListAsync(stoppingToken);
+                var pending = await db.LockUnpublishedChangesAsync(before, 200, stoppingToken);
                 if (pending.Count > 0)
                 {
                     await scope.ServiceProvider.GetRequiredService<ChangePublisher>().PublishAsync(pending, stoppingToken);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Phyght.Core.Realtime;
 
 namespace Phyght.Api.Realtime;
@@ -7,13 +8,15 @@ public static class RealtimeEndpoints
     public static void AddRealtime(this IHostApplicationBuilder builder)
     {
         // The video inside an event has the same snake_case fields as in every HTTP response.
-        builder.Services.AddSignalR().AddJsonProtocol(options => ApiJson.Configure(options.PayloadSerializerOptions));
+        builder.Services.AddSignalR(options => options.AddFilter<HubCallLimiter>())
+            .AddJsonProtocol(options => ApiJson.Configure(options.PayloadSerializerOptions));
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
-            .Validate(o => o.ClientQueueLimit > 0, $"{RealtimeOptions.Section}:ClientQueueLimit must be positive.")
+            .Validate(o => o.ClientQueueLimit > 0 && o.MaxReplay > 0 && o.MaxSubscriptions > 0 && o.MaxConnectionsPerUser > 0 && o.CallsPerSecond > 0,
+                $"{RealtimeOptions.Section}: ClientQueueLimit, MaxReplay, MaxSubscriptions, MaxConnectionsPerUser and CallsPerSecond must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<Subscribers>();
+        builder.Services.AddSingleton<HubCallLimiter>();
         builder.Services.AddSingleton<RealtimeMetrics>();
-        builder.Services.AddScoped<ChangePublisher>();
         builder.Services.AddHostedService<ChangeFanout>();
         builder.Services.AddHostedService<OutboxDrainer>();
     }

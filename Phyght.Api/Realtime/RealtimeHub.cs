@@ -1,36 +1,52 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Phyght.Api.Auth;
 using Phyght.Api.Videos;
-using Phyght.Core.Accounts;
 using Phyght.Core.Realtime;
+using Phyght.Core.Videos;
 
 namespace Phyght.Api.Realtime;
 
 /// <summary>
 /// <c>/realtime</c>: <c>Subscribe(videoId, afterSeq)</c> (afterSeq null for live only), <c>SubscribeAll()</c>,
 /// <c>Unsubscribe(videoId)</c>, <c>UnsubscribeAll()</c>; the server sends <c>videoChanged</c>, and <c>resync</c> to a
-/// client that fell too far behind (see <see cref="Subscribers"/>). A client is sent only videos it may read.
+/// client that fell too far behind or whose replay was longer than <see cref="RealtimeOptions.MaxReplay"/>
+/// (see <see cref="Subscribers"/>). A client is sent only videos it may read (<see cref="VideoAccess"/>).
 /// </summary>
-public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoResponses responses, Subscribers subscribers, RealtimeMetrics metrics) : Hub
+public sealed class RealtimeHub(
+    PhyghtDbContext db,
+    VideoQueries videos,
+    VideoResponses responses,
+    Subscribers subscribers,
+    RealtimeMetrics metrics,
+    IOptions<RealtimeOptions> options) : Hub
 {
     public override Task OnConnectedAsync()
     {
-        subscribers.Add(Context);
+        if (!subscribers.TryAdd(Context))
+        {
+            metrics.CallsRefused.Add(1);
+            Context.Abort();
+            return Task.CompletedTask;
+        }
         metrics.Connections.Add(1);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        subscribers.Remove(Context);
-        metrics.Connections.Add(-1);
+        if (subscribers.Find(Context.ConnectionId) is not null)
+        {
+            subscribers.Remove(Context);
+            metrics.Connections.Add(-1);
+        }
         return base.OnDisconnectedAsync(exception);
     }
 
     public async Task Subscribe(Guid videoId, long? afterSeq)
     {
         var staff = await IsStaffAsync();
-        if (await catalog.FindReadableAsync(videoId, staff, Context.ConnectionAborted) is null)
+        if (await videos.FindReadableAsync(videoId, staff, Context.ConnectionAborted) is null)
         {
             throw new HubException($"Video {videoId} was not found.");
         }
@@ -38,19 +54,42 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
         // de-duplicate by seq), never in neither.
         var subscriber = subscribers.Get(Context);
         subscriber.Staff = staff;
-        subscriber.Subscribe(videoId);
+        if (!subscriber.Subscribe(videoId))
+        {
+            metrics.CallsRefused.Add(1);
+            throw new HubException($"At most {options.Value.MaxSubscriptions} videos per connection; unsubscribe from some first.");
+        }
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", afterSeq is null ? "video" : "replay"));
         if (afterSeq is { } after)
         {
-            var missed = await db.ChangeFeed.AsNoTracking()
-                .Where(c => c.VideoId == videoId && c.Seq > after)
-                .OrderBy(c => c.Seq)
-                .ToListAsync(Context.ConnectionAborted);
-            foreach (var change in missed.Where(c => staff || VideoChangedMessage.IsPublic(c)))
+            await ReplayAsync(videoId, after, staff);
+        }
+    }
+
+    /// <summary>Sends the video's changes after <paramref name="after"/>, at most <see cref="RealtimeOptions.MaxReplay"/>;
+    /// when more remain, <c>resync</c> with the last seq sent tells the client to subscribe again from there.</summary>
+    private async Task ReplayAsync(Guid videoId, long after, bool staff)
+    {
+        var max = options.Value.MaxReplay;
+        var missed = await db.ChangeFeed.AsNoTracking()
+            .Where(c => c.VideoId == videoId && c.Seq > after)
+            .OrderBy(c => c.Seq)
+            .Take(max + 1)
+            .ToListAsync(Context.ConnectionAborted);
+        var sent = 0;
+        foreach (var change in missed.Take(max))
+        {
+            var (message, isPublic) = VideoChangedMessage.From(change, responses);
+            if (staff || isPublic)
             {
-                await Clients.Caller.SendAsync(VideoChangedMessage.Method, VideoChangedMessage.From(change, responses), Context.ConnectionAborted);
+                await Clients.Caller.SendAsync(VideoChangedMessage.Method, message, Context.ConnectionAborted);
+                sent++;
             }
-            metrics.Delivered.Add(missed.Count, new KeyValuePair<string, object?>("path", "replay"));
+        }
+        metrics.Delivered.Add(sent, new KeyValuePair<string, object?>("path", "replay"));
+        if (missed.Count > max)
+        {
+            await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(missed[max - 1].Seq), Context.ConnectionAborted);
         }
     }
 
@@ -66,13 +105,6 @@ public sealed class RealtimeHub(PhyghtDbContext db, VideoCatalog catalog, VideoR
 
     public void UnsubscribeAll() => subscribers.Get(Context).All = false;
 
-    private async Task<bool> IsStaffAsync()
-    {
-        if (Context.User?.UserId() is not { } userId)
-        {
-            return false;
-        }
-        var role = await db.RoleOfAsync(userId, Context.ConnectionAborted);
-        return role?.IsStaff() ?? false;
-    }
+    private async Task<bool> IsStaffAsync() =>
+        Context.User?.UserId() is { } userId && VideoAccess.IsStaff(await db.RoleOfAsync(userId, Context.ConnectionAborted));
 }

@@ -12,6 +12,7 @@ public sealed class RealtimeMetrics
         Delivered = meter.CreateCounter<long>("phyght.realtime.events_delivered", "{event}", "Change events sent to clients, live or replayed.");
         Latency = meter.CreateHistogram<double>("phyght.realtime.delivery_latency", "s", "From the change's commit to its send to a client.");
         SlowClients = meter.CreateCounter<long>("phyght.realtime.slow_clients", "{connection}", "Clients that fell too far behind, told to resync and disconnected.");
+        CallsRefused = meter.CreateCounter<long>("phyght.realtime.calls_refused", "{call}", "Hub calls refused: rate limited, too many subscriptions or connections.");
     }
 
     public UpDownCounter<long> Connections { get; }
@@ -19,4 +20,5 @@ public sealed class RealtimeMetrics
     public Counter<long> Delivered { get; }
     public Histogram<double> Latency { get; }
     public Counter<long> SlowClients { get; }
+    public Counter<long> CallsRefused { get; }
 }

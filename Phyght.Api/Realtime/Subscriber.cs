@@ -5,8 +5,16 @@ using Microsoft.AspNetCore.SignalR;
 namespace Phyght.Api.Realtime;
 
 /// <summary>One connection's subscriptions and its bounded queue of events waiting to be sent to it.</summary>
-public sealed class Subscriber(HubCallerContext context, int queueLimit)
+public sealed class Subscriber(HubCallerContext context, RealtimeOptions options)
 {
+    private readonly System.Threading.RateLimiting.TokenBucketRateLimiter _calls = new(new()
+    {
+        TokenLimit = options.CallsPerSecond,
+        TokensPerPeriod = options.CallsPerSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
     private readonly ConcurrentDictionary<Guid, byte> _videos = new();
     private readonly CancellationTokenSource _sending = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionAborted);
     private int _overflowed;
@@ -17,7 +25,7 @@ public sealed class Subscriber(HubCallerContext context, int queueLimit)
     public CancellationToken Sending => _sending.Token;
 
     public Channel<OutgoingChange> Queue { get; } = Channel.CreateBounded<OutgoingChange>(
-        new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(options.ClientQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>Whether this client may see videos that are not public; set by its latest subscribe call.</summary>
     public bool Staff { get; set; }
@@ -30,7 +38,23 @@ public sealed class Subscriber(HubCallerContext context, int queueLimit)
 
     public bool Overflowed => Volatile.Read(ref _overflowed) == 1;
 
-    public void Subscribe(Guid videoId) => _videos[videoId] = 0;
+    /// <summary>False when the connection already has <see cref="RealtimeOptions.MaxSubscriptions"/> videos.</summary>
+    public bool Subscribe(Guid videoId)
+    {
+        if (_videos.Count >= options.MaxSubscriptions && !_videos.ContainsKey(videoId))
+        {
+            return false;
+        }
+        _videos[videoId] = 0;
+        return true;
+    }
+
+    /// <summary>Takes one hub call from this connection's bucket; false when it is empty.</summary>
+    public bool TryCall()
+    {
+        using var lease = _calls.AttemptAcquire();
+        return lease.IsAcquired;
+    }
 
     public void Unsubscribe(Guid videoId) => _videos.TryRemove(videoId, out _);
 

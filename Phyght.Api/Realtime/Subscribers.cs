@@ -25,12 +25,23 @@ public sealed class Subscribers(
 
     private readonly ConcurrentDictionary<string, Subscriber> _byConnection = new();
 
-    public void Add(HubCallerContext context)
+    /// <summary>False (and not added) when the user already has <see cref="RealtimeOptions.MaxConnectionsPerUser"/> connections here.</summary>
+    public bool TryAdd(HubCallerContext context)
     {
-        var subscriber = new Subscriber(context, options.Value.ClientQueueLimit);
+        if (context.User?.UserId() is { } user
+            && _byConnection.Values.Count(s => s.Context.User?.UserId() == user) >= options.Value.MaxConnectionsPerUser)
+        {
+            logger.LogWarning("Real-time connection {ConnectionId} refused: user {UserId} already has {Limit} connections",
+                context.ConnectionId, user, options.Value.MaxConnectionsPerUser);
+            return false;
+        }
+        var subscriber = new Subscriber(context, options.Value);
         _byConnection[context.ConnectionId] = subscriber;
         _ = SendQueuedAsync(subscriber);
+        return true;
     }
+
+    public Subscriber? Find(string connectionId) => _byConnection.GetValueOrDefault(connectionId);
 
     public Subscriber Get(HubCallerContext context) =>
         _byConnection.TryGetValue(context.ConnectionId, out var subscriber) ? subscriber : throw new HubException("Not connected.");

@@ -12,18 +12,18 @@ public sealed record VideoChangedMessage([property: JsonPropertyName("eventType"
 {
     public const string Method = "videoChanged";
 
-    public static VideoChangedMessage From(ChangeEvent change, VideoResponses responses)
+    /// <summary>The message for one change, and whether readers who are not staff may see it: the video as it is
+    /// after the change is readable by them (<see cref="VideoAccess"/>), or the change is the news of a delete.
+    /// The snapshot is read once.</summary>
+    public static (VideoChangedMessage Message, bool IsPublic) From(ChangeEvent change, VideoResponses responses)
     {
-        var snapshot = ChangeFeed.SnapshotOf(change);
-        return new VideoChangedMessage(
+        var snapshot = ChangeEvents.SnapshotOf(change);
+        var message = new VideoChangedMessage(
             change.EventType,
             snapshot is null ? null : responses.From(snapshot),
             change.EventType == ChangeEventTypes.Insert ? null : new VideoRef(change.VideoId),
             change.Seq);
+        var isPublic = change.EventType == ChangeEventTypes.Delete || (snapshot is not null && VideoAccess.CanRead(snapshot, staff: false));
+        return (message, isPublic);
     }
-
-    /// <summary>Whether readers who are not staff may see this event: ready and not deleted, or the news of a delete.</summary>
-    public static bool IsPublic(ChangeEvent change) =>
-        change.EventType == ChangeEventTypes.Delete
-        || ChangeFeed.SnapshotOf(change) is { Status: VideoStatus.Ready, DeletedAt: null };
 }

@@ -23,4 +23,5 @@ public sealed record SyncResponse(
     long ServerVersion,
     long ServerLamport,
     IReadOnlyList<OperationResponse> Operations,
-    string Cursor);
+    string Cursor,
+    bool HasMore);

@@ -7,7 +7,12 @@ public static class SyncEndpoints
 {
     public static void AddSync(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section)
+            .Validate(o => o.MaxLamportLead > 0 && o.DefaultPullLimit > 0 && o.MaxPullLimit >= o.DefaultPullLimit,
+                $"{SyncOptions.Section}: MaxLamportLead and DefaultPullLimit must be positive, MaxPullLimit at least DefaultPullLimit.")
+            .ValidateOnStart();
         builder.Services.AddScoped<SyncService>();
+        builder.Services.AddSingleton<SyncResponses>();
         builder.Services.AddSingleton<SyncMetrics>();
     }
 
@@ -20,29 +25,55 @@ public static class SyncEndpoints
     }
 
     private static async Task<Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult>> PostAsync(
-        HttpRequest request, SyncService sync, Caller caller, SyncMetrics metrics, CancellationToken ct)
+        HttpRequest request, SyncService sync, Caller caller, SyncMetrics metrics, ILogger<SyncService> logger, CancellationToken ct)
     {
         if (await JsonBody.ReadAsync(request, ct) is not { } body)
         {
             return JsonBody.Invalid();
         }
         var started = Stopwatch.GetTimestamp();
-        var outcome = await sync.SyncAsync(body, caller.UserId, await caller.IsStaffAsync(ct), ct);
+        // The role first: a caller who may only pull is refused before a single op is parsed.
+        var staff = await caller.IsStaffAsync(ct);
+        var outcome = SyncRequestReader.Read(body, mayWrite: staff) switch
+        {
+            SyncRead.Ok ok => await sync.SyncAsync(ok.Batch, caller.UserId, staff, ct),
+            SyncRead.Invalid invalid => new SyncOutcome.Invalid(invalid.Errors),
+            _ => null,
+        };
         metrics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return ToResult(outcome, caller);
+        if (outcome is null)
+        {
+            metrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", "forbidden"));
+            return caller.UserId is null
+                ? Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "Sign in to send operations.")
+                : Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "Only admins and moderators may send operations.");
+        }
+        if (outcome is SyncOutcome.Done done)
+        {
+            metrics.OpsApplied.Add(done.Applied);
+            metrics.Duplicates.Add(done.Duplicates);
+            metrics.Conflicts.Add(done.Conflicts);
+            if (done.Applied > 0)
+            {
+                logger.LogInformation("Sync applied {Applied} ops ({Duplicates} duplicates, {Conflicts} conflicts) to video {VideoId} for user {UserId}",
+                    done.Applied, done.Duplicates, done.Conflicts, done.Response.VideoId, caller.UserId);
+            }
+        }
+        else if (outcome is not SyncOutcome.Done)
+        {
+            metrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", outcome.GetType().Name));
+        }
+        return ToResult(outcome);
     }
 
     private static async Task<Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        string? video_id, string? since, SyncService sync, Caller caller, CancellationToken ct) =>
-        ToResult(await sync.ChangesAsync(video_id, since, await caller.IsStaffAsync(ct), ct), caller);
+        string? video_id, string? since, string? limit, SyncService sync, Caller caller, CancellationToken ct) =>
+        ToResult(await sync.ChangesAsync(video_id, since, limit, await caller.IsStaffAsync(ct), ct));
 
-    private static Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult> ToResult(SyncOutcome outcome, Caller caller) => outcome switch
+    private static Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult> ToResult(SyncOutcome outcome) => outcome switch
     {
         SyncOutcome.Done done => TypedResults.Ok(done.Response),
         SyncOutcome.Invalid invalid => Problems.Validation(invalid.Errors),
-        SyncOutcome.Forbidden => caller.UserId is null
-            ? Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "Sign in to send operations.")
-            : Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "Only admins and moderators may send operations."),
         SyncOutcome.DotReused reused => Problems.Status(StatusCodes.Status409Conflict, "Conflict",
             $"Operation {reused.Index} reuses dot {reused.Dot} with a different body; nothing was applied.",
             new Dictionary<string, object?> { ["index"] = reused.Index, ["actor"] = reused.Dot.Actor, ["seq"] = reused.Dot.Seq }),

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Phyght.Api.Auth;
 using Phyght.Api.Videos;
-using Phyght.Core.Realtime;
+using Microsoft.Extensions.Options;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Uploads;
@@ -32,12 +32,12 @@ public static class UploadEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, UploadService uploads, VideoResponses responses, Caller caller, CancellationToken ct)
+        HttpRequest request, UploadService uploads, VideoResponses responses, Caller caller, IOptions<StorageOptions> storage, CancellationToken ct)
     {
-        // Per-part limits are enforced while streaming; the request as a whole is not capped here.
+        // Each file is capped while it streams; the body as a whole may carry both files and a little form data.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
-            size.MaxRequestBodySize = null;
+            size.MaxRequestBodySize = storage.Value.MaxVideoBytes + storage.Value.MaxThumbnailBytes + 64 * 1024;
         }
         return await uploads.UploadAsync(request, caller.UserId!.Value, ct) switch
         {
@@ -47,13 +47,20 @@ public static class UploadEndpoints
                 $"The {tooLarge.Field} file is larger than {tooLarge.Limit} bytes; nothing was stored."),
             UploadOutcome.WrongType wrong => Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"The {wrong.Field} file is not {wrong.Expected} (decided by its content); nothing was stored."),
+            UploadOutcome.Busy => Problems.Conflict("Another upload for this video started at the same moment; retry."),
             _ => Problems.NotFound("The video"),
         };
     }
 
+    private abstract record CompleteOutcome
+    {
+        public sealed record Ready(Video Video) : CompleteOutcome;
+        public sealed record NotFound : CompleteOutcome;
+        public sealed record NoFile : CompleteOutcome;
+    }
+
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        ProcessingCompleteRequest request, PhyghtDbContext db, VideoResponses responses, Caller caller, TimeProvider time, ChangePublisher publisher,
-        ILogger<UploadService> logger, CancellationToken ct)
+        ProcessingCompleteRequest request, VideoWriter writer, VideoResponses responses, Caller caller, ILogger<UploadService> logger, CancellationToken ct)
     {
         if (request.VideoId is not { } videoId)
         {
@@ -63,30 +70,38 @@ public static class UploadEndpoints
         {
             return Problems.Validation("duration", "Seconds, at least 0.");
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await db.LockVideoAsync(videoId, ct);
-        if (video is null || video.DeletedAt is not null)
+        var results = request.ProcessingResults is { ValueKind: not JsonValueKind.Null } element ? element.GetRawText() : null;
+        if (results is { Length: > MaxProcessingResultsBytes })
         {
-            return Problems.NotFound("The video");
+            return Problems.Validation("processingResults", $"At most {MaxProcessingResultsBytes} bytes of JSON.");
         }
-        if (video.FilePath is null)
+        if (results is not null && TextRules.HasControlCharacters(request.ProcessingResults!.Value))
         {
-            return Problems.Conflict("The video has no upload yet.");
+            return Problems.Validation("processingResults", TextRules.ControlCharacterMessage);
         }
-        var now = time.GetUtcNow();
-        video.Status = VideoStatus.Ready;
-        video.Duration = request.Duration ?? video.Duration;
-        video.ProcessingResults = request.ProcessingResults is { } results ? results.GetRawText() : video.ProcessingResults;
-        video.FailureReason = null;
-        video.UpdatedAt = now;
-        video.LastModifiedBy = caller.UserId;
-        await db.ProcessingJobs.Where(j => j.VideoId == videoId && (j.State == JobState.Queued || j.State == JobState.Running))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Succeeded).SetProperty(j => j.UpdatedAt, now), ct);
-        var change = ChangeFeed.Record(db, video, ChangeEventTypes.Update, now);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        await publisher.PublishAsync([change], ct);
-        logger.LogInformation("User {UserId} marked video {VideoId} ready (external processor)", caller.UserId, videoId);
-        return TypedResults.Ok(responses.From(video));
+        var outcome = await writer.ChangeAsync<CompleteOutcome>(videoId, new CompleteOutcome.NotFound(), async (edit, token) =>
+        {
+            if (edit.Video.FilePath is null)
+            {
+                return new CompleteOutcome.NoFile();
+            }
+            var replaced = edit.Video.MarkReady(request.Duration, thumbnailPath: null, results, caller.UserId, edit.Now);
+            edit.DeleteBlobsAfterCommit([replaced]);
+            await edit.CompleteOpenJobsAsync(token);
+            return new CompleteOutcome.Ready(edit.Video);
+        }, ct);
+        switch (outcome)
+        {
+            case CompleteOutcome.Ready ready:
+                logger.LogInformation("User {UserId} marked video {VideoId} ready (external processor)", caller.UserId, videoId);
+                return TypedResults.Ok(responses.From(ready.Video));
+            case CompleteOutcome.NoFile:
+                return Problems.Conflict("The video has no upload yet.");
+            default:
+                return Problems.NotFound("The video");
+        }
     }
+
+    /// <summary>api.md: <c>processingResults</c> is at most 8 KB of JSON.</summary>
+    public const int MaxProcessingResultsBytes = 8 * 1024;
 }

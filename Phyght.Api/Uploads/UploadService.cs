@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Uploads;
@@ -17,19 +15,23 @@ public abstract record UploadOutcome
     public sealed record NotFound : UploadOutcome;
     public sealed record TooLarge(string Field, long Limit) : UploadOutcome;
     public sealed record WrongType(string Field, string Expected) : UploadOutcome;
+    /// <summary>Another upload for the same video started in the same millisecond; retry.</summary>
+    public sealed record Busy : UploadOutcome;
 }
 
 /// <summary>
 /// Streams a multipart upload part by part straight into blob storage (never a whole file in memory or on disk),
-/// then records it and enqueues processing in one transaction. Whatever fails, no blob of this upload stays behind.
+/// then records it and enqueues processing in one transaction (through <see cref="VideoWriter"/>). Whatever fails
+/// before that commit, no blob of this upload stays behind; once it commits, the blobs it replaced are deleted.
 /// </summary>
 public sealed class UploadService(
     PhyghtDbContext db,
     BlobServiceClient blobs,
+    VideoWriter writer,
+    VideoBlobs cleanup,
     IOptions<StorageOptions> options,
     TimeProvider time,
     UploadMetrics metrics,
-    ChangePublisher publisher,
     ILogger<UploadService> logger)
 {
     private static readonly StorageTransferOptions Transfer = new()
@@ -38,6 +40,10 @@ public sealed class UploadService(
         MaximumTransferSize = 4 * 1024 * 1024,
         MaximumConcurrency = 1,
     };
+
+    /// <summary>Form fields other than the files: small, and only a few of them.</summary>
+    private const int MaxFieldBytes = 1_024;
+    private const int MaxSections = 8;
 
     private sealed record StoredBlob(string Container, string Name, MediaType Type, long Size)
     {
@@ -56,18 +62,20 @@ public sealed class UploadService(
                 UploadOutcome.TooLarge => "too_large",
                 UploadOutcome.WrongType => "wrong_type",
                 UploadOutcome.NotFound => "not_found",
+                UploadOutcome.Busy => "busy",
                 _ => "invalid",
             });
             if (outcome is not UploadOutcome.Stored)
             {
-                await DeleteAsync(stored);
+                await cleanup.DeleteAsync(stored.Select(b => b.Path));
             }
             return outcome;
         }
         catch
         {
+            // Only failures before the commit reach here (the writer never throws after it), so these blobs are unused.
             metrics.Outcome("failed");
-            await DeleteAsync(stored);
+            await cleanup.DeleteAsync(stored.Select(b => b.Path));
             throw;
         }
     }
@@ -83,14 +91,30 @@ public sealed class UploadService(
         var reader = new MultipartReader(boundary, request.Body);
         Guid? videoId = null;
         StoredBlob? video = null, thumbnail = null;
-        var unixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var sections = 0;
         while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
+            if (++sections > MaxSections)
+            {
+                return new UploadOutcome.Invalid("body", $"At most {MaxSections} form fields: videoId, video and thumbnail.");
+            }
             var name = section.GetContentDispositionHeader()?.Name.Value;
             switch (name)
             {
                 case "videoId":
-                    var text = await new StreamReader(new LimitedStream(default, section.Body, 100)).ReadToEndAsync(ct);
+                    if (videoId is not null)
+                    {
+                        return new UploadOutcome.Invalid("videoId", "Only one videoId per upload.");
+                    }
+                    string text;
+                    try
+                    {
+                        text = await new StreamReader(new LimitedStream(default, section.Body, MaxFieldBytes)).ReadToEndAsync(ct);
+                    }
+                    catch (UploadTooLargeException)
+                    {
+                        return new UploadOutcome.Invalid("videoId", "A video UUID.");
+                    }
                     if (!Guid.TryParse(text.Trim(), out var id))
                     {
                         return new UploadOutcome.Invalid("videoId", "A video UUID.");
@@ -119,20 +143,29 @@ public sealed class UploadService(
                         return new UploadOutcome.WrongType(name, isVideo ? "MP4, MOV, WebM, Ogg or AVI" : "JPEG, PNG or WebP");
                     }
                     var container = isVideo ? BlobPath.VideosContainer : BlobPath.ThumbnailsContainer;
+                    // The name's timestamp is taken when the file starts; two uploads for one video in one millisecond
+                    // would share it, so the blob is created only if absent (If-None-Match: *) and the other one fails.
+                    var unixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                     var blobName = isVideo ? BlobPath.VideoName(videoId.Value, unixMs, type.Extension) : BlobPath.ThumbnailName(videoId.Value, unixMs, type.Extension);
                     var limit = isVideo ? options.Value.MaxVideoBytes : options.Value.MaxThumbnailBytes;
                     var blob = new StoredBlob(container, blobName, type, 0);
-                    stored.Add(blob);
                     var body = new LimitedStream(head.AsMemory(0, headLength), section.Body, limit);
                     try
                     {
                         var client = blobs.GetBlobContainerClient(container);
                         await client.CreateIfNotExistsAsync(cancellationToken: ct);
+                        stored.Add(blob);
                         await client.GetBlobClient(blobName).UploadAsync(body, new BlobUploadOptions
                         {
                             HttpHeaders = new BlobHttpHeaders { ContentType = type.MimeType },
                             TransferOptions = Transfer,
+                            Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
                         }, ct);
+                    }
+                    catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status409Conflict)
+                    {
+                        stored.Remove(blob); // another upload's blob: not ours to delete
+                        return new UploadOutcome.Busy();
                     }
                     catch (UploadTooLargeException)
                     {
@@ -148,7 +181,14 @@ public sealed class UploadService(
                     if (isVideo) video = blob; else thumbnail = blob;
                     break;
                 default:
-                    await section.Body.CopyToAsync(Stream.Null, ct);
+                    try
+                    {
+                        await new LimitedStream(default, section.Body, MaxFieldBytes).CopyToAsync(Stream.Null, ct);
+                    }
+                    catch (UploadTooLargeException)
+                    {
+                        return new UploadOutcome.Invalid(name ?? "body", $"Unknown form fields may carry at most {MaxFieldBytes} bytes.");
+                    }
                     break;
             }
         }
@@ -161,59 +201,18 @@ public sealed class UploadService(
             return new UploadOutcome.Invalid("video", "A video file is required.");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var row = await db.LockVideoAsync(videoId.Value, ct);
-        if (row is null || row.DeletedAt is not null)
+        var outcome = await writer.ChangeAsync<UploadOutcome>(videoId.Value, new UploadOutcome.NotFound(), edit =>
         {
-            return new UploadOutcome.NotFound();
+            var replaced = edit.Video.StartProcessing(video.Path, video.Size, video.Type.MimeType, thumbnail?.Path, userId, edit.Now);
+            edit.EnqueueProcessing();
+            edit.DeleteBlobsAfterCommit(replaced);
+            return new UploadOutcome.Stored(edit.Video);
+        }, ct);
+        if (outcome is UploadOutcome.Stored)
+        {
+            logger.LogInformation("User {UserId} uploaded {Bytes} bytes ({MimeType}) for video {VideoId}; processing queued",
+                userId, video.Size, video.Type.MimeType, videoId);
         }
-        string?[] replaced = [row.FilePath, row.ThumbnailPath];
-        var now = time.GetUtcNow();
-        row.FilePath = video.Path;
-        row.FileSize = video.Size;
-        row.MimeType = video.Type.MimeType;
-        row.ThumbnailPath = thumbnail?.Path;
-        row.Status = VideoStatus.Processing;
-        row.Duration = null;
-        row.ProcessingResults = null;
-        row.FailureReason = null;
-        row.UpdatedAt = now;
-        row.LastModifiedBy = userId;
-        db.ProcessingJobs.Add(new ProcessingJob
-        {
-            Id = Guid.NewGuid(),
-            VideoId = row.Id,
-            State = JobState.Queued,
-            RunAfter = now,
-            CreatedAt = now,
-            UpdatedAt = now,
-            TraceParent = Activity.Current?.Id,
-        });
-        var change = ChangeFeed.Record(db, row, ChangeEventTypes.Update, now);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        await publisher.PublishAsync([change], ct);
-        logger.LogInformation("User {UserId} uploaded {Bytes} bytes ({MimeType}) for video {VideoId}; processing queued",
-            userId, video.Size, video.Type.MimeType, row.Id);
-
-        await DeleteAsync(replaced.Where(p => p is not null && p != video.Path && p != thumbnail?.Path)
-            .Select(p => BlobPath.TryParse(p, out var c, out var n) ? new StoredBlob(c, n, video.Type, 0) : null)
-            .OfType<StoredBlob>());
-        return new UploadOutcome.Stored(row);
-    }
-
-    private async Task DeleteAsync(IEnumerable<StoredBlob> stored)
-    {
-        foreach (var blob in stored)
-        {
-            try
-            {
-                await blobs.GetBlobContainerClient(blob.Container).DeleteBlobIfExistsAsync(blob.Name);
-            }
-            catch (Azure.RequestFailedException ex)
-            {
-                logger.LogWarning(ex, "Could not delete blob {Container}/{Blob}", blob.Container, blob.Name);
-            }
-        }
+        return outcome;
     }
 }

@@ -18,18 +18,16 @@ public sealed class CatalogCache(HybridCache cache, Microsoft.Extensions.Options
         LocalCacheExpiration = TimeSpan.FromSeconds(options.Value.Seconds),
     };
 
-    private static string Scope(bool staff) => staff ? "staff" : "public";
-
     private static string VideoTag(Guid id) => $"video:{id}";
 
     public ValueTask<VideoListResponse> ListAsync(VideoListQuery query, bool staff, Func<CancellationToken, ValueTask<VideoListResponse>> load, CancellationToken ct) =>
         GetOrLoadAsync(
-            $"videos:list:{Scope(staff)}:{query.Page}:{query.Limit}:{query.Status?.ToLowerName()}:{query.Featured}:{query.After}:{query.Category}:{query.Search}",
+            $"videos:list:{VideoAccess.Audience(staff)}:{query.Key}",
             load, [ListsTag], ct);
 
     /// <summary>A single readable video, or null (absence is cached too, and evicted the same way).</summary>
     public ValueTask<VideoResponse?> VideoAsync(Guid id, bool staff, Func<CancellationToken, ValueTask<VideoResponse?>> load, CancellationToken ct) =>
-        GetOrLoadAsync($"videos:one:{Scope(staff)}:{id}", load, [ListsTag, VideoTag(id)], ct);
+        GetOrLoadAsync($"videos:one:{VideoAccess.Audience(staff)}:{id}", load, [ListsTag, VideoTag(id)], ct);
 
     private ValueTask<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, ValueTask<T>> load, string[] tags, CancellationToken ct) =>
         options.Value.Seconds > 0 ? cache.GetOrCreateAsync(key, load, _entry, tags, ct) : load(ct);
@@ -46,4 +44,12 @@ public sealed class CatalogCacheOptions
     public const string Section = "Catalog:Cache";
 
     public int Seconds { get; set; } = 30;
+}
+
+/// <summary><c>Catalog</c>: how deep a page by number may go ((page − 1) × limit); deeper pages use the cursor.</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    public int MaxOffset { get; set; } = 10_000;
 }

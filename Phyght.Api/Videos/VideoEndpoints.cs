@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Phyght.Api.Auth;
 
 namespace Phyght.Api.Videos;
@@ -7,7 +8,11 @@ public static class VideoEndpoints
 {
     public static void AddVideos(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddScoped<VideoCatalog>();
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section)
+            .Validate(o => o.MaxOffset >= 0, $"{CatalogOptions.Section}:MaxOffset cannot be negative.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<VideoQueries>();
+        builder.Services.AddScoped<VideoCommands>();
         builder.Services.AddSingleton<VideoUrls>();
         builder.Services.AddSingleton<VideoResponses>();
         builder.Services.AddHybridCache();
@@ -38,9 +43,9 @@ public static class VideoEndpoints
 
     private static async Task<Results<Ok<VideoListResponse>, ValidationProblem>> ListAsync(
         string? page, string? limit, string? category, string? search, string? status, string? featured, string? cursor,
-        VideoCatalog catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
+        VideoQueries catalog, VideoResponses responses, CatalogCache cache, Caller caller, IOptions<CatalogOptions> options, CancellationToken ct)
     {
-        var query = VideoListQuery.Parse(page, limit, category, search, status, featured, cursor, out var errors);
+        var query = VideoListQuery.Parse(page, limit, category, search, status, featured, cursor, options.Value.MaxOffset, out var errors);
         if (query is null)
         {
             return Problems.Validation(errors);
@@ -59,7 +64,7 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Created<VideoResponse>, ValidationProblem>> CreateAsync(
-        HttpRequest request, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+        HttpRequest request, VideoCommands catalog, VideoResponses responses, Caller caller, CancellationToken ct)
     {
         if (await JsonBody.ReadAsync(request, ct) is not { } body)
         {
@@ -75,7 +80,7 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, VideoCatalog catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
+        Guid id, VideoQueries catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
     {
         var staff = await caller.IsStaffAsync(ct);
         var video = await cache.VideoAsync(id, staff, async token =>
@@ -84,7 +89,7 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        Guid id, HttpRequest request, VideoCatalog catalog, VideoResponses responses, Caller caller, CancellationToken ct)
+        Guid id, HttpRequest request, VideoCommands catalog, VideoResponses responses, Caller caller, CancellationToken ct)
     {
         if (await JsonBody.ReadAsync(request, ct) is not { } body)
         {
@@ -111,7 +116,7 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<DeleteResponse>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
-        Guid id, [FromQuery] string? hard, VideoCatalog catalog, Caller caller, CancellationToken ct)
+        Guid id, [FromQuery] string? hard, VideoCommands catalog, Caller caller, CancellationToken ct)
     {
         var isHard = false;
         if (hard is not null && !bool.TryParse(hard, out isHard))
@@ -124,7 +129,7 @@ public static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<ViewCountResponse>, ProblemHttpResult>> CountViewAsync(
-        Guid id, VideoCatalog catalog, CancellationToken ct) =>
+        Guid id, VideoCommands catalog, CancellationToken ct) =>
         await catalog.CountViewAsync(id, ct) is { } count
             ? TypedResults.Ok(new ViewCountResponse(id, count))
             : Problems.NotFound("The video");

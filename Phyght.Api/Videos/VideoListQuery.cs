@@ -3,15 +3,50 @@ using Phyght.Core.Videos;
 
 namespace Phyght.Api.Videos;
 
-/// <summary>The validated query of <c>GET /videos</c>.</summary>
+/// <summary>The validated query of <c>GET /videos</c>, and the one place its filters are applied.</summary>
 public sealed record VideoListQuery(int Page, int Limit, string? Category, string? Search, VideoStatus? Status, bool? Featured, ListCursor? After)
 {
     public const int MaxSearch = 200;
+    public const int MaxCategory = Phyght.Core.Crdt.OperationRules.MaxCategory;
+
+    /// <summary>Everything that decides the answer, for the cache key.</summary>
+    public string Key => $"{Page}:{Limit}:{Status?.ToLowerName()}:{Featured}:{After}:{Category}:{Search}";
+
+    public long Offset => (long)(Page - 1) * Limit;
+
+    /// <summary>The status, category and featured filters (search is applied by the catalogue, which needs its own plan).</summary>
+    public IQueryable<Video> Filter(IQueryable<Video> videos)
+    {
+        if (Status is { } status) videos = videos.Where(v => v.Status == status);
+        if (Category is { } category) videos = videos.Where(v => v.Category == category);
+        if (Featured is { } featured) videos = videos.Where(v => v.IsFeatured == featured);
+        return videos;
+    }
+
+    /// <summary>The same filters over <c>video_counts</c>.</summary>
+    public IQueryable<VideoCount> Filter(IQueryable<VideoCount> counts)
+    {
+        if (Status is { } status) counts = counts.Where(c => c.Status == status);
+        if (Category is { } category) counts = counts.Where(c => c.Category == category);
+        if (Featured is { } featured) counts = counts.Where(c => c.IsFeatured == featured);
+        return counts;
+    }
 
     public static VideoListQuery? Parse(string? page, string? limit, string? category, string? search, string? status, string? featured,
-        string? cursor, out Dictionary<string, string[]> errors)
+        string? cursor, int maxOffset, out Dictionary<string, string[]> errors)
     {
         errors = [];
+        foreach (var (name, value) in new[] { ("page", page), ("limit", limit), ("category", category), ("search", search), ("status", status), ("featured", featured), ("cursor", cursor) })
+        {
+            if (TextRules.HasControlCharacters(value))
+            {
+                errors[name] = [TextRules.ControlCharacterMessage];
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return null;
+        }
         ListCursor? after = null;
         if (!string.IsNullOrEmpty(cursor))
         {
@@ -31,9 +66,9 @@ public sealed record VideoListQuery(int Page, int Limit, string? Category, strin
         {
             errors["limit"] = ["An integer from 1 to 100."];
         }
-        if (errors.Count == 0 && (long)(pageValue - 1) * limitValue > int.MaxValue)
+        if (errors.Count == 0 && (long)(pageValue - 1) * limitValue > maxOffset)
         {
-            errors["page"] = ["Too large for this limit."];
+            errors["cursor"] = [$"(page − 1) × limit may be at most {maxOffset}; page further with the next_cursor of each page."];
         }
         VideoStatus? statusValue = null;
         if (!string.IsNullOrEmpty(status))
@@ -64,33 +99,12 @@ public sealed record VideoListQuery(int Page, int Limit, string? Category, strin
         {
             errors["search"] = [$"At most {MaxSearch} characters."];
         }
+        if (category is { Length: > MaxCategory })
+        {
+            errors["category"] = [$"At most {MaxCategory} characters."];
+        }
         return errors.Count > 0
             ? null
             : new VideoListQuery(pageValue, limitValue, string.IsNullOrEmpty(category) ? null : category, searchValue, statusValue, featuredValue, after);
-    }
-}
-
-/// <summary>An opaque keyset position in the newest-first order: the last video of a page.</summary>
-public sealed record ListCursor(DateTimeOffset CreatedAt, Guid Id)
-{
-    public override string ToString() =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{CreatedAt.UtcTicks}:{Id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static ListCursor? Parse(string text)
-    {
-        try
-        {
-            var padded = text.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
-            return parts.Length == 2 && long.TryParse(parts[0], out var ticks) && ticks >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks
-                && Guid.TryParseExact(parts[1], "N", out var id)
-                ? new ListCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
-                : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 }

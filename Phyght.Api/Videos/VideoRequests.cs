@@ -42,6 +42,10 @@ public sealed class VideoFields
             {
                 errors["title"] = [$"A non-empty string of at most {OperationRules.MaxTitle} characters."];
             }
+            else if (TextRules.HasControlCharacters(title.GetString()))
+            {
+                errors["title"] = [TextRules.ControlCharacterMessage];
+            }
             else
             {
                 fields.Title = title.GetString()!.Trim();
@@ -57,13 +61,17 @@ public sealed class VideoFields
         fields.Category = category;
         if (body.TryGetProperty("tags", out var tags))
         {
-            if (tags.ValueKind != JsonValueKind.Array || tags.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+            if (tags.ValueKind == JsonValueKind.Array && tags.GetArrayLength() > OperationRules.MaxTags)
+            {
+                errors["tags"] = [$"At most {OperationRules.MaxTags} tags."];
+            }
+            else if (tags.ValueKind != JsonValueKind.Array || tags.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
             {
                 errors["tags"] = ["An array of strings."];
             }
             else
             {
-                fields.Tags = OperationRules.NormalizeTags(tags.EnumerateArray().Select(t => t.GetString()), out var tagError);
+                fields.Tags = OperationRules.NormalizeTags([.. tags.EnumerateArray().Select(t => t.GetString())], out var tagError);
                 if (tagError is not null)
                 {
                     errors["tags"] = [char.ToUpperInvariant(tagError[0]) + tagError[1..] + "."];
@@ -86,12 +94,14 @@ public sealed class VideoFields
             fields.VectorClock = ReadClock(clock);
             if (fields.VectorClock is null)
             {
-                errors["vector_clock"] = ["An object mapping actors to non-negative integers."];
+                errors["vector_clock"] = ["An object mapping actors to integers from 0 to 2^53 − 1."];
             }
         }
         return fields;
     }
 
+    /// <summary>A client's vector clock: at most <see cref="OperationRules.MaxClockEntries"/> valid actors with seqs
+    /// from 0 to 2^53 − 1; null otherwise.</summary>
     public static VectorClock? ReadClock(JsonElement clock)
     {
         if (clock.ValueKind != JsonValueKind.Object)
@@ -101,7 +111,8 @@ public sealed class VideoFields
         var entries = new Dictionary<string, long>();
         foreach (var entry in clock.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt64(out var seq) || seq < 0)
+            if (entries.Count >= OperationRules.MaxClockEntries || !OperationRules.IsValidActor(entry.Name)
+                || entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt64(out var seq) || seq is < 0 or > OperationRules.MaxSafeInteger)
             {
                 return null;
             }
@@ -124,6 +135,11 @@ public sealed class VideoFields
         if (element.ValueKind != JsonValueKind.String || element.GetString()!.Length > max)
         {
             errors[name] = [$"A string of at most {max} characters, or null."];
+            return false;
+        }
+        if (TextRules.HasControlCharacters(element.GetString()))
+        {
+            errors[name] = [TextRules.ControlCharacterMessage];
             return false;
         }
         value = element.GetString();

@@ -11,6 +11,12 @@ public static partial class OperationRules
     public const int MaxCategory = 100;
     public const int MaxTag = 50;
     public const int MaxTags = 50;
+    /// <summary>A tag before trimming: generous for whitespace, bounded so trimming costs little.</summary>
+    private const int MaxRawTag = 1_000;
+    /// <summary>JavaScript's largest safe integer: the greatest lamport or seq a client may send (crdt.md rule 5).</summary>
+    public const long MaxSafeInteger = (1L << 53) - 1;
+    /// <summary>Entries of a vector clock or context a client may send.</summary>
+    public const int MaxClockEntries = 10_000;
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex ActorPattern();
@@ -20,27 +26,39 @@ public static partial class OperationRules
     /// <summary>Trimmed and lower-cased: <c>" MMA "</c> and <c>"mma"</c> are one tag.</summary>
     public static string NormalizeTag(string tag) => tag.Trim().ToLowerInvariant();
 
-    /// <summary>Normalized, de-duplicated, in first-seen order; null with an error when a tag or the count is invalid.</summary>
-    public static IReadOnlyList<string>? NormalizeTags(IEnumerable<string?> tags, out string? error)
+    /// <summary>Normalized, de-duplicated, in first-seen order; null with an error when a tag or the count is invalid.
+    /// The count is checked first, so a huge array costs nothing.</summary>
+    public static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string?> tags, out string? error)
     {
-        var result = new List<string>();
+        if (tags.Count > MaxTags)
+        {
+            error = $"at most {MaxTags} tags";
+            return null;
+        }
+        var result = new List<string>(tags.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var raw in tags)
         {
+            if (raw is { Length: > MaxRawTag })
+            {
+                error = $"each tag must be 1–{MaxTag} characters after trimming";
+                return null;
+            }
             var tag = raw is null ? "" : NormalizeTag(raw);
             if (tag.Length is 0 or > MaxTag)
             {
                 error = $"each tag must be 1–{MaxTag} characters after trimming";
                 return null;
             }
-            if (!result.Contains(tag))
+            if (TextRules.HasControlCharacters(tag))
+            {
+                error = "tags must not contain control characters";
+                return null;
+            }
+            if (seen.Add(tag))
             {
                 result.Add(tag);
             }
-        }
-        if (result.Count > MaxTags)
-        {
-            error = $"at most {MaxTags} tags";
-            return null;
         }
         error = null;
         return result;
@@ -55,14 +73,14 @@ public static partial class OperationRules
             error = "actor must be 1–64 characters of [A-Za-z0-9_-]";
             return null;
         }
-        if (input.Seq is not > 0)
+        if (input.Seq is not (> 0 and <= MaxSafeInteger))
         {
-            error = "seq must be a positive integer";
+            error = $"seq must be an integer from 1 to {MaxSafeInteger}";
             return null;
         }
-        if (input.Lamport is not > 0)
+        if (input.Lamport is not (> 0 and <= MaxSafeInteger))
         {
-            error = "lamport must be a positive integer";
+            error = $"lamport must be an integer from 1 to {MaxSafeInteger}";
             return null;
         }
         if (!OpTypeNames.TryParse(input.Type, out var type))
@@ -70,9 +88,14 @@ public static partial class OperationRules
             error = $"type must be one of {string.Join(", ", OpTypeNames.All)}";
             return null;
         }
-        if (input.Context is { } ctx && ctx.Any(e => !IsValidActor(e.Key) || e.Value < 0))
+        if (input.Context is { } ctx && (ctx.Count > MaxClockEntries || ctx.Any(e => !IsValidActor(e.Key) || e.Value is < 0 or > MaxSafeInteger)))
         {
-            error = "context must map actors to non-negative seqs";
+            error = $"context must map at most {MaxClockEntries} actors to seqs from 0 to {MaxSafeInteger}";
+            return null;
+        }
+        if (input.Context is { } own && own.TryGetValue(input.Actor!, out var ownSeq) && ownSeq >= input.Seq)
+        {
+            error = $"context[{input.Actor}] must be at most seq − 1 ({input.Seq - 1}): an op cannot have seen itself";
             return null;
         }
         if (type is OpType.RemoveTag or OpType.SetTags && input.Context is null)
@@ -96,6 +119,11 @@ public static partial class OperationRules
                     error = $"update_title needs a non-empty string of at most {MaxTitle} characters";
                     return null;
                 }
+                if (TextRules.HasControlCharacters(value.GetString()))
+                {
+                    error = "update_title must not contain control characters";
+                    return null;
+                }
                 return OpValue.OfText(value.GetString()!.Trim());
             case OpType.UpdateDescription:
             case OpType.UpdateCategory:
@@ -107,6 +135,11 @@ public static partial class OperationRules
                 if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length > max)
                 {
                     error = $"{type.ToName()} needs a string of at most {max} characters, or null";
+                    return null;
+                }
+                if (TextRules.HasControlCharacters(value.GetString()))
+                {
+                    error = $"{type.ToName()} must not contain control characters";
                     return null;
                 }
                 return OpValue.OfText(value.GetString());
@@ -127,12 +160,22 @@ public static partial class OperationRules
                 var tag = NormalizeTags([value.GetString()], out error);
                 return tag is null ? null : OpValue.OfText(tag[0]);
             case OpType.SetTags:
-                if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                if (value.ValueKind != JsonValueKind.Array)
                 {
                     error = "set_tags needs an array of tag strings";
                     return null;
                 }
-                var tags = NormalizeTags(value.EnumerateArray().Select(e => e.GetString()), out error);
+                if (value.GetArrayLength() > MaxTags)
+                {
+                    error = $"set_tags takes at most {MaxTags} tags";
+                    return null;
+                }
+                if (value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                {
+                    error = "set_tags needs an array of tag strings";
+                    return null;
+                }
+                var tags = NormalizeTags([.. value.EnumerateArray().Select(e => e.GetString())], out error);
                 return tags is null ? null : OpValue.OfTags(tags);
             default:
                 error = "unknown type";

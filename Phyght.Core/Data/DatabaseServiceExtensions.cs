@@ -23,4 +23,15 @@ public static class DatabaseServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
+
+    /// <summary>The one writer of videos (<see cref="Videos.VideoWriter"/>) and what it uses: the job queue, the change
+    /// publisher and blob cleanup. Needs the database, Redis and blob storage clients.</summary>
+    public static IHostApplicationBuilder AddVideoWriter(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<JobQueue>();
+        builder.Services.AddScoped<Realtime.ChangePublisher>();
+        builder.Services.AddSingleton<Videos.VideoBlobs>();
+        builder.Services.AddScoped<Videos.VideoWriter>();
+        return builder;
+    }
 }

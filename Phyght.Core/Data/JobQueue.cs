@@ -1,39 +1,56 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
 namespace Phyght.Core.Data;
 
-/// <summary>Who claims jobs and for how long: past the lease, another worker may take the job again.</summary>
+/// <summary>Who claims jobs and for how long: past the lease, another worker may take the job again. The API, which
+/// only enqueues, has none.</summary>
 public sealed record JobQueueSettings(string WorkerId, TimeSpan Lease);
 
-/// <summary>The processing queue in PostgreSQL: claims with FOR UPDATE SKIP LOCKED under an expiring lease, so
-/// several workers never run one job at once and a dead worker's job is taken again.</summary>
-public sealed class JobQueue(PhyghtDbContext db, JobQueueSettings settings, TimeProvider time)
+/// <summary>
+/// The processing queue in PostgreSQL, and the only writer of <c>processing_jobs</c>: enqueue (in the upload's
+/// transaction), claim with FOR UPDATE SKIP LOCKED under an expiring lease (so several workers never run one job at
+/// once and a dead worker's job is taken again), and the ends of an attempt: succeed, retry later, dead-letter.
+/// </summary>
+public sealed class JobQueue(PhyghtDbContext db, TimeProvider time, JobQueueSettings? settings = null)
 {
-    /// <summary>Takes the next runnable job (queued and due, or running with a lapsed lease), or null.</summary>
-    public async Task<ProcessingJob?> ClaimAsync(CancellationToken ct)
+    private JobQueueSettings Worker => settings ?? throw new InvalidOperationException("Only a worker (with JobQueueSettings) claims jobs.");
+
+    /// <summary>Adds a job for the video's current file to the caller's unit of work (saved with its transaction).</summary>
+    public void Enqueue(Guid videoId, DateTimeOffset now) => db.ProcessingJobs.Add(new ProcessingJob
+    {
+        Id = Guid.NewGuid(),
+        VideoId = videoId,
+        State = JobState.Queued,
+        RunAfter = now,
+        CreatedAt = now,
+        UpdatedAt = now,
+        TraceParent = Activity.Current?.Id,
+    });
+
+    /// <summary>Marks the video's queued and running jobs done (an external processor did the work).</summary>
+    public Task<int> SucceedOpenJobsOfAsync(Guid videoId, DateTimeOffset now, CancellationToken ct) =>
+        db.ProcessingJobs.Where(j => j.VideoId == videoId && (j.State == JobState.Queued || j.State == JobState.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobState.Succeeded).SetProperty(j => j.UpdatedAt, now), ct);
+
+    public Task<ProcessingJob?> ClaimAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var leaseUntil = now + settings.Lease;
-        var worker = settings.WorkerId;
-        var jobs = await db.ProcessingJobs.FromSqlInterpolated($"""
-            UPDATE processing_jobs SET state = 'running', attempts = attempts + 1, lease_until = {leaseUntil},
-                   leased_by = {worker}, updated_at = {now}
-            WHERE id = (
-                SELECT id FROM processing_jobs
-                WHERE (state = 'queued' AND run_after <= {now}) OR (state = 'running' AND lease_until < {now})
-                ORDER BY run_after
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """).AsNoTracking().ToListAsync(ct);
-        return jobs.SingleOrDefault();
+        return db.ClaimNextJobAsync(Worker.WorkerId, now, now + Worker.Lease, ct);
     }
+
+    public Task<bool> SucceedAsync(ProcessingJob job, CancellationToken ct) => FinishAsync(job, JobState.Succeeded, null, null, ct);
+
+    public Task<bool> RetryLaterAsync(ProcessingJob job, string error, TimeSpan backoff, CancellationToken ct) =>
+        FinishAsync(job, JobState.Queued, error, time.GetUtcNow() + backoff, ct);
+
+    public Task<bool> DeadLetterAsync(ProcessingJob job, string error, CancellationToken ct) => FinishAsync(job, JobState.Dead, error, null, ct);
 
     /// <summary>Ends a job this worker still holds; false when its lease was lost to another worker.</summary>
     public async Task<bool> FinishAsync(ProcessingJob job, JobState state, string? error, DateTimeOffset? runAfter, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var worker = settings.WorkerId;
+        var worker = Worker.WorkerId;
         var attempts = job.Attempts;
         var updated = await db.ProcessingJobs
             .Where(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running && j.Attempts == attempts)
@@ -44,6 +61,15 @@ public sealed class JobQueue(PhyghtDbContext db, JobQueueSettings settings, Time
                 .SetProperty(j => j.LeaseUntil, (DateTimeOffset?)null)
                 .SetProperty(j => j.UpdatedAt, now), ct);
         return updated == 1;
+    }
+
+    /// <summary>Whether this worker still holds the job's lease (checked before its result is written).</summary>
+    public Task<bool> HoldsAsync(ProcessingJob job, CancellationToken ct)
+    {
+        var worker = Worker.WorkerId;
+        var now = time.GetUtcNow();
+        return db.ProcessingJobs.AnyAsync(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running
+            && j.Attempts == job.Attempts && j.LeaseUntil > now, ct);
     }
 
     public async Task<(long Depth, double OldestAgeSeconds)> MeasureAsync(CancellationToken ct)

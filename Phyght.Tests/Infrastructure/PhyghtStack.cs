@@ -60,6 +60,7 @@ public sealed class PhyghtStack : IAsyncDisposable
             // Every test call comes from 127.0.0.1: production limits would throttle the suite itself.
             "--RateLimits:Auth:PermitLimit=100000",
             "--RateLimits:General:PermitLimit=1000000",
+            "--Auth:SignIn:FreeFailuresPerAddress=100000",
             // Small enough that a test can overflow a stalled client's queue quickly.
             "--Realtime:ClientQueueLimit=100",
             .. extraArgs ?? [],

@@ -53,7 +53,7 @@ public sealed class AuthTests(StackFixture fixture)
     }
 
     [Fact]
-    public async Task Wrong_password_is_401_without_saying_which_part_was_wrong_and_lockout_engages()
+    public async Task Wrong_password_is_401_without_saying_which_part_was_wrong_and_guessing_backs_off()
     {
         var user = await Accounts.NewAsync(Stack);
         var (_, me) = await user.GetAsync("/profiles/me");
@@ -72,8 +72,14 @@ public sealed class AuthTests(StackFixture fixture)
         {
             using var _ = await http.PostAsJsonAsync("/auth/token", new { email, password = "wrong-password-1" });
         }
-        using var locked = await http.PostAsJsonAsync("/auth/token", new { email, password = Accounts.Password });
-        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+        // Past the free failures the account backs off: told when to retry, not locked and not told it exists.
+        using var throttled = await http.PostAsJsonAsync("/auth/token", new { email, password = Accounts.Password });
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After names the wait");
+        // Another account signs in as usual from the same address: no one else is locked out.
+        var other = await Accounts.NewAsync(Stack);
+        var (status, _) = await other.GetAsync("/profiles/me");
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class JobQueueTests(StackFixture fixture)
         async Task Work(string worker)
         {
             await using var db = await ContextAsync();
-            var queue = new JobQueue(db, new JobQueueSettings(worker, TimeSpan.FromMinutes(5)), new ShiftedTime(TimeSpan.FromDays(2)));
+            var queue = new JobQueue(db, new ShiftedTime(TimeSpan.FromDays(2)), new JobQueueSettings(worker, TimeSpan.FromMinutes(5)));
             while (await queue.ClaimAsync(CancellationToken.None) is { } job)
             {
                 claims.Add((worker, job.Id));
@@ -89,8 +89,8 @@ public sealed class JobQueueTests(StackFixture fixture)
         var clockA = new ShiftedTime(TimeSpan.FromDays(2));
         var clockB = new ShiftedTime(TimeSpan.FromDays(2));
         var lease = TimeSpan.FromSeconds(30);
-        var a = new JobQueue(dbA, new JobQueueSettings("worker-a", lease), clockA);
-        var b = new JobQueue(dbB, new JobQueueSettings("worker-b", lease), clockB);
+        var a = new JobQueue(dbA, clockA, new JobQueueSettings("worker-a", lease));
+        var b = new JobQueue(dbB, clockB, new JobQueueSettings("worker-b", lease));
 
         var claimedByA = await a.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByA?.Id);

@@ -19,9 +19,8 @@ public static class ProcessingServiceExtensions
             var processing = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProcessingOptions>>().Value;
             return new JobQueueSettings(processing.WorkerId, TimeSpan.FromSeconds(processing.LeaseSeconds));
         });
-        builder.Services.AddScoped<JobQueue>();
+        builder.AddVideoWriter();
         builder.Services.AddScoped<VideoProcessor>();
-        builder.Services.AddScoped<Phyght.Core.Realtime.ChangePublisher>();
         builder.Services.AddHostedService<ProcessingWorker>();
         // Transient storage and network faults inside one attempt; a failed attempt as a whole is retried later
         // with backoff through the job row (run_after), so a crash loses nothing.

@@ -9,7 +9,6 @@ public sealed class ProcessingWorker(
     IServiceScopeFactory scopes,
     IOptions<ProcessingOptions> options,
     ProcessingMetrics metrics,
-    TimeProvider time,
     ILogger<ProcessingWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,6 +32,16 @@ public sealed class ProcessingWorker(
                 logger.LogError(ex, "The processing loop failed; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
             }
+        }
+    }
+
+    /// <summary>Counts the attempt's end; an attempt whose lease another worker took is counted as lost, not as its outcome.</summary>
+    private void Finished(bool held, ProcessingJob job, string outcome)
+    {
+        metrics.Outcome(held ? outcome : "lease_lost");
+        if (!held)
+        {
+            logger.LogWarning("Job {JobId} for video {VideoId}: attempt {Attempt} lost its lease to another worker", job.Id, job.VideoId, job.Attempts);
         }
     }
 
@@ -62,29 +71,27 @@ public sealed class ProcessingWorker(
         try
         {
             await processor.ProcessAsync(job, ct);
-            await queue.FinishAsync(job, JobState.Succeeded, null, null, ct);
-            metrics.Outcome("done");
+            Finished(await queue.SucceedAsync(job, ct), job, "done");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             if (job.Attempts >= options.Value.MaxAttempts)
             {
-                await queue.FinishAsync(job, JobState.Dead, ex.Message, null, ct);
+                // The video first, while the job is still held (the fence of every outcome), then the job.
                 var video = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().Videos.AsNoTracking()
                     .SingleOrDefaultAsync(v => v.Id == job.VideoId, ct);
                 if (video?.FilePath is { } path)
                 {
-                    await processor.MarkFailedAsync(video.Id, path, $"Processing failed after {job.Attempts} attempts: {ex.Message}", ct);
+                    await processor.MarkFailedAsync(job, path, $"Processing failed after {job.Attempts} attempts: {ex.Message}", ct);
                 }
-                metrics.Outcome("dead");
+                Finished(await queue.DeadLetterAsync(job, ex.Message, ct), job, "dead");
                 logger.LogError(ex, "Job {JobId} for video {VideoId} is dead after {Attempts} attempts", job.Id, job.VideoId, job.Attempts);
             }
             else
             {
                 var backoff = TimeSpan.FromSeconds(Math.Pow(2, job.Attempts));
-                await queue.FinishAsync(job, JobState.Queued, ex.Message, time.GetUtcNow() + backoff, ct);
-                metrics.Outcome("retry");
+                Finished(await queue.RetryLaterAsync(job, ex.Message, backoff, ct), job, "retry");
                 logger.LogWarning(ex, "Job {JobId} for video {VideoId} failed attempt {Attempt}; retrying in {Backoff}", job.Id, job.VideoId, job.Attempts, backoff);
             }
         }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Polly;
-using Phyght.Core.Realtime;
 using Phyght.Core.Videos;
 
 namespace Phyght.Worker.Processing;
@@ -12,17 +11,18 @@ namespace Phyght.Worker.Processing;
 public sealed class VideoProcessor(
     PhyghtDbContext db,
     BlobServiceClient blobs,
+    VideoWriter writer,
+    VideoBlobs cleanup,
     MediaProbe probe,
     ResiliencePipeline storage,
     TimeProvider time,
-    ChangePublisher publisher,
     ILogger<VideoProcessor> logger)
 {
     /// <summary>Returns false when there was nothing to do (the video is gone or has no file).</summary>
     public async Task<bool> ProcessAsync(ProcessingJob job, CancellationToken ct)
     {
         var video = await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == job.VideoId, ct);
-        if (video is null || video.DeletedAt is not null || !BlobPath.TryParse(video.FilePath, out var container, out var name))
+        if (video is null || video.IsDeleted || video.Status != VideoStatus.Processing || !BlobPath.TryParse(video.FilePath, out var container, out var name))
         {
             logger.LogInformation("Job {JobId}: video {VideoId} is gone or has no file; nothing to do", job.Id, job.VideoId);
             return false;
@@ -41,12 +41,13 @@ public sealed class VideoProcessor(
             }
             catch (UnreadableMediaException ex)
             {
-                await MarkFailedAsync(video.Id, video.FilePath!, ex.Message, ct);
+                await MarkFailedAsync(job, video.FilePath!, ex.Message, ct);
                 logger.LogWarning("Job {JobId}: video {VideoId} is unreadable: {Reason}", job.Id, video.Id, ex.Message);
                 return true;
             }
 
             var thumbnailPath = video.ThumbnailPath;
+            string? madeThumbnail = null;
             if (thumbnailPath is null)
             {
                 var thumbnail = Path.Combine(work.FullName, "thumb.jpg");
@@ -59,7 +60,7 @@ public sealed class VideoProcessor(
                     await thumbnails.GetBlobClient(thumbName).UploadAsync(thumbnail,
                         new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" } }, token);
                 }, ct);
-                thumbnailPath = BlobPath.Stored(BlobPath.ThumbnailsContainer, thumbName);
+                thumbnailPath = madeThumbnail = BlobPath.Stored(BlobPath.ThumbnailsContainer, thumbName);
             }
 
             var results = JsonSerializer.Serialize(new
@@ -72,7 +73,12 @@ public sealed class VideoProcessor(
                 format = result.Format,
                 thumbnail_generated = video.ThumbnailPath is null,
             });
-            await MarkReadyAsync(video.Id, video.FilePath!, (int)Math.Round(result.DurationSeconds), thumbnailPath, results, ct);
+            if (!await MarkReadyAsync(job, video.FilePath!, (int)Math.Round(result.DurationSeconds), thumbnailPath, results, ct))
+            {
+                await cleanup.DeleteAsync([.. new[] { madeThumbnail }.OfType<string>()]);
+                logger.LogInformation("Job {JobId}: video {VideoId} changed meanwhile or the lease was lost; result dropped", job.Id, video.Id);
+                return true;
+            }
             logger.LogInformation("Job {JobId}: video {VideoId} is ready ({Duration:0.0} s, {Codec} {Width}x{Height})",
                 job.Id, video.Id, result.DurationSeconds, result.Codec, result.Width, result.Height);
             return true;
@@ -84,38 +90,27 @@ public sealed class VideoProcessor(
     }
 
     /// <summary>Marks the video failed (after the last attempt, or for an unreadable file).</summary>
-    public Task MarkFailedAsync(Guid videoId, string filePath, string reason, CancellationToken ct) =>
-        UpdateIfSameFileAsync(videoId, filePath, video =>
-        {
-            video.Status = VideoStatus.Failed;
-            video.FailureReason = reason;
-        }, ct);
+    public Task<bool> MarkFailedAsync(ProcessingJob job, string filePath, string reason, CancellationToken ct) =>
+        WriteResultAsync(job, filePath, edit => edit.Video.MarkFailed(reason, edit.Now), ct);
 
-    private Task MarkReadyAsync(Guid videoId, string filePath, int duration, string thumbnailPath, string results, CancellationToken ct) =>
-        UpdateIfSameFileAsync(videoId, filePath, video =>
-        {
-            video.Status = VideoStatus.Ready;
-            video.Duration = duration;
-            video.ThumbnailPath = thumbnailPath;
-            video.ProcessingResults = results;
-            video.FailureReason = null;
-        }, ct);
+    private Task<bool> MarkReadyAsync(ProcessingJob job, string filePath, int duration, string thumbnailPath, string results, CancellationToken ct) =>
+        WriteResultAsync(job, filePath, edit => edit.Video.MarkReady(duration, thumbnailPath, results, by: null, edit.Now), ct);
 
-    /// <summary>Applies the outcome unless a newer upload replaced the file meanwhile (its own job will report).</summary>
-    private async Task UpdateIfSameFileAsync(Guid videoId, string filePath, Action<Video> change, CancellationToken ct)
+    /// <summary>Writes a job's outcome only while this worker still holds the job (its row locked until the commit, so
+    /// no successor can claim it meanwhile) and the video still waits for this very file: a newer upload's own job, or
+    /// a successor that took over a lapsed lease, reports instead. False when the outcome was dropped.</summary>
+    private async Task<bool> WriteResultAsync(ProcessingJob job, string filePath, Action<VideoEdit> write, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var video = await db.LockVideoAsync(videoId, ct);
-        if (video is null || video.FilePath != filePath)
+        var written = await writer.ChangeAsync(job.VideoId, false, async (edit, token) =>
         {
-            return;
-        }
-        change(video);
-        video.UpdatedAt = time.GetUtcNow();
-        var feed = ChangeFeed.Record(db, video, ChangeEventTypes.Update, video.UpdatedAt);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        await publisher.PublishAsync([feed], ct);
-        Activity.Current?.SetTag("phyght.video.status", video.Status.ToLowerName());
+            if (edit.Video.FilePath != filePath || edit.Video.Status != VideoStatus.Processing || !await db.LockHeldJobAsync(job, token))
+            {
+                return false;
+            }
+            write(edit);
+            return true;
+        }, ct);
+        Activity.Current?.SetTag("phyght.job.result_written", written);
+        return written;
     }
 }

@@ -1,0 +1,99 @@
+using Microsoft.EntityFrameworkCore;
+using Phyght.Core.Accounts;
+using Phyght.Core.Videos;
+
+namespace Phyght.Core.Data;
+
+/// <summary>Keys of PostgreSQL advisory locks: each serializes one kind of start-up work across instances.</summary>
+public static class AdvisoryLocks
+{
+    public const long Migrations = 7_162_533;
+    public const long BootstrapAdmin = 7_162_534;
+}
+
+/// <summary>
+/// The SQL EF cannot express (row locks, <c>SKIP LOCKED</c>, advisory locks, the database's own functions), in one
+/// place and by name. Everything else is LINQ.
+/// </summary>
+public static class LockingQueries
+{
+    /// <summary>The video's row, locked until the transaction ends: every writer of a video takes this lock (only
+    /// <see cref="VideoWriter"/> calls it), so seq and lamport allocation, op application and status changes never interleave.</summary>
+    internal static Task<Video?> LockVideoAsync(this PhyghtDbContext db, Guid id, CancellationToken ct) =>
+        db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+
+    public static Task<Profile?> LockProfileAsync(this PhyghtDbContext db, Guid id, CancellationToken ct) =>
+        db.Profiles.FromSqlInterpolated($"SELECT * FROM profiles WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+
+    public static Task<RefreshToken?> LockRefreshTokenAsync(this PhyghtDbContext db, string hash, CancellationToken ct) =>
+        db.RefreshTokens.FromSqlInterpolated($"SELECT * FROM refresh_tokens WHERE token_hash = {hash} FOR UPDATE").SingleOrDefaultAsync(ct);
+
+    /// <summary>Unpublished outbox rows older than <paramref name="before"/>, locked so two instances never send one twice.</summary>
+    public static Task<List<ChangeEvent>> LockUnpublishedChangesAsync(this PhyghtDbContext db, DateTimeOffset before, int limit, CancellationToken ct) =>
+        db.ChangeFeed
+            .FromSqlInterpolated($"SELECT * FROM change_feed WHERE published_at IS NULL AND created_at < {before} ORDER BY seq LIMIT {limit} FOR UPDATE SKIP LOCKED")
+            .AsNoTracking()
+            .ToListAsync(ct);
+
+    /// <summary>Claims the next runnable job (queued and due, or running with a lapsed lease) for a worker.</summary>
+    internal static async Task<ProcessingJob?> ClaimNextJobAsync(this PhyghtDbContext db, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct)
+    {
+        var jobs = await db.ProcessingJobs.FromSqlInterpolated($"""
+            UPDATE processing_jobs SET state = 'running', attempts = attempts + 1, lease_until = {leaseUntil},
+                   leased_by = {worker}, updated_at = {now}
+            WHERE id = (
+                SELECT id FROM processing_jobs
+                WHERE (state = 'queued' AND run_after <= {now}) OR (state = 'running' AND lease_until < {now})
+                ORDER BY run_after
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """).AsNoTracking().ToListAsync(ct);
+        return jobs.SingleOrDefault();
+    }
+
+    /// <summary>Locks the job's row if this worker's attempt still holds it (same worker, same attempt, still running):
+    /// the fence a worker passes before writing a job's outcome. A claim skips the locked row meanwhile.</summary>
+    public static async Task<bool> LockHeldJobAsync(this PhyghtDbContext db, ProcessingJob job, CancellationToken ct)
+    {
+        var held = await db.ProcessingJobs.FromSqlInterpolated($"""
+            SELECT * FROM processing_jobs
+            WHERE id = {job.Id} AND leased_by = {job.LeasedBy} AND attempts = {job.Attempts} AND state = 'running'
+            FOR UPDATE
+            """).AsNoTracking().ToListAsync(ct);
+        return held.Count == 1;
+    }
+
+    /// <summary>The video's ops after the given seq of each given actor, read from the (video, actor, seq) index.</summary>
+    public static Task<List<CrdtOperation>> OpsAfterAsync(this PhyghtDbContext db, Guid videoId, string[] actors, long[] afterSeqs, int limit, CancellationToken ct) =>
+        db.CrdtOperations.FromSqlInterpolated($"""
+                SELECT o.* FROM crdt_operations o
+                JOIN unnest({actors}, {afterSeqs}) AS held(actor, seq) ON o.actor = held.actor AND o.seq > held.seq
+                WHERE o.video_id = {videoId}
+                """)
+            .AsNoTracking()
+            .OrderBy(o => o.Id)
+            .Take(limit)
+            .ToListAsync(ct);
+
+    /// <summary>Counts a view through <c>phyght_count_view</c> (the one write a reader makes); null when not readable.</summary>
+    public static async Task<long?> CountViewAsync(this PhyghtDbContext db, Guid videoId, CancellationToken ct)
+    {
+        var counts = await db.Database.SqlQuery<long?>($"""SELECT phyght_count_view({videoId}) AS "Value" """).ToListAsync(ct);
+        return counts[0];
+    }
+
+    public static Task AdvisoryLockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({key})", ct);
+
+    public static Task AdvisoryUnlockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({key})", ct);
+
+    /// <summary>An advisory lock held until the transaction ends.</summary>
+    public static Task AdvisoryTransactionLockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", ct);
+
+    /// <summary>The role the database gives a user (the only source of authority), or null without a profile.</summary>
+    public static Task<UserRole?> RoleOfAsync(this PhyghtDbContext db, Guid userId, CancellationToken ct) =>
+        db.Profiles.Where(p => p.Id == userId).Select(p => (UserRole?)p.Role).SingleOrDefaultAsync(ct);
+}
