@@ -115,10 +115,11 @@ public static partial class AuthEndpoints
         // An unknown email costs one password hash too, and answers as a wrong password does: neither the content
         // nor the time of the answer tells whether the account exists.
         var user = await users.FindByEmailAsync(email);
-        var valid = user is not null
-            ? await users.CheckPasswordAsync(user, request.Password!)
-            : hasher.VerifyHashedPassword(UnknownUser, UnknownUserHash, request.Password!) == PasswordVerificationResult.Success && false;
-        if (!valid)
+        if (user is null)
+        {
+            hasher.VerifyHashedPassword(UnknownUser, UnknownUserHash, request.Password!);
+        }
+        if (user is null || !await users.CheckPasswordAsync(user, request.Password!))
         {
             throttle.Failed(email, address);
             logger.LogInformation("Failed sign-in for {Account} from {Address}", user?.Id.ToString() ?? "an unknown email", address);

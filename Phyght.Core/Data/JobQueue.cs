@@ -63,15 +63,6 @@ public sealed class JobQueue(PhyghtDbContext db, TimeProvider time, JobQueueSett
         return updated == 1;
     }
 
-    /// <summary>Whether this worker still holds the job's lease (checked before its result is written).</summary>
-    public Task<bool> HoldsAsync(ProcessingJob job, CancellationToken ct)
-    {
-        var worker = Worker.WorkerId;
-        var now = time.GetUtcNow();
-        return db.ProcessingJobs.AnyAsync(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running
-            && j.Attempts == job.Attempts && j.LeaseUntil > now, ct);
-    }
-
     public async Task<(long Depth, double OldestAgeSeconds)> MeasureAsync(CancellationToken ct)
     {
         var waiting = db.ProcessingJobs.Where(j => j.State == JobState.Queued);
