@@ -22,5 +22,5 @@ app.MapUploadEndpoints();
 app.MapSyncEndpoints();
 app.MapRealtimeEndpoints();
 
-await app.PrepareDatabaseAsync();
+await app.EnsureBootstrapAdminAsync();
 app.Run();

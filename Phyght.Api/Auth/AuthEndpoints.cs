@@ -22,7 +22,7 @@ public static partial class AuthEndpoints
     }
 
     private static async Task<Results<Created<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SignupAsync(
-        SignupRequest request, UserManager<PhyghtUser> users, PhyghtDbContext db, TimeProvider time, ILogger<TokenService> logger, CancellationToken ct)
+        SignupRequest request, UserManager<PhyghtUser> users, AccountsDbContext db, TimeProvider time, ILogger<TokenService> logger, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > MaxEmail || TextRules.HasControlCharacters(request.Email)

@@ -30,7 +30,7 @@ public static class AuthServiceExtensions
                 // No lockout: it let anyone lock any account, the admin's included. SignInThrottle backs off instead.
                 options.Lockout.AllowedForNewUsers = false;
             })
-            .AddEntityFrameworkStores<PhyghtDbContext>();
+            .AddEntityFrameworkStores<AccountsDbContext>();
 
         builder.Services.AddOptions<ExternalIssuerOptions>().BindConfiguration(ExternalIssuerOptions.Section)
             .Validate(o => o.IsValid, $"{ExternalIssuerOptions.Section} needs Audience and either Authority or a SigningKey of at least 32 bytes.")
@@ -80,6 +80,7 @@ public static class AuthServiceExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<CallerDatabaseSession>();
         builder.Services.ConfigureDbContext<PhyghtDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<CallerDatabaseSession>()));
+        builder.Services.ConfigureDbContext<AccountsDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<CallerDatabaseSession>()));
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<BootstrapAdmin>();

@@ -6,7 +6,7 @@ namespace Phyght.Api.Auth;
 
 /// <summary>Creates the first admin from <c>Auth:BootstrapAdmin</c> when the database has no admin yet.</summary>
 public sealed class BootstrapAdmin(
-    PhyghtDbContext db,
+    AccountsDbContext db,
     UserManager<PhyghtUser> users,
     IOptions<BootstrapAdminOptions> options,
     TimeProvider time,

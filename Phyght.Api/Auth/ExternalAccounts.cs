@@ -11,7 +11,7 @@ namespace Phyght.Api.Auth;
 /// Users of an external issuer: each (issuer, subject) maps to a local id of its own, so an external token can never
 /// name a local account, and gets an account and a <c>user</c> profile on its first call.
 /// </summary>
-public sealed partial class ExternalAccounts(PhyghtDbContext db, TimeProvider clock, ILogger<ExternalAccounts> logger)
+public sealed partial class ExternalAccounts(AccountsDbContext db, TimeProvider clock, ILogger<ExternalAccounts> logger)
 {
     public static Guid LocalId(string issuer, string subject) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes($"{issuer}\n{subject}")).AsSpan(0, 16));

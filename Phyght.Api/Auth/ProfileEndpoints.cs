@@ -1,3 +1,4 @@
+using Phyght.Api.Realtime;
 using Phyght.Core.Accounts;
 
 namespace Phyght.Api.Auth;
@@ -12,16 +13,16 @@ public static class ProfileEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> MeAsync(Caller caller, PhyghtDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> MeAsync(Caller caller, PhyghtDbContext db, AccountsDbContext accounts, CancellationToken ct)
     {
         var id = caller.UserId!.Value;
         var profile = await db.Profiles.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, ct);
-        var email = await db.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
+        var email = await accounts.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
         return profile is null ? Problems.NotFound("Your profile") : TypedResults.Ok(ProfileResponse.From(profile, email));
     }
 
     private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(
-        Guid id, RoleRequest request, PhyghtDbContext db, Caller caller, TimeProvider time, ILogger<Caller> logger, CancellationToken ct)
+        Guid id, RoleRequest request, PhyghtDbContext db, AccountsDbContext accounts, Caller caller, RoleChanges roleChanges, TimeProvider time, ILogger<Caller> logger, CancellationToken ct)
     {
         if (!EnumNames.TryParse<UserRole>(request.Role, out var role))
         {
@@ -44,7 +45,8 @@ public static class ProfileEndpoints
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         logger.LogInformation("User {AdminId} changed the role of {UserId} from {OldRole} to {NewRole}", caller.UserId, id, previous, role);
-        var email = await db.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
+        await roleChanges.AnnounceAsync(id);
+        var email = await accounts.Users.Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync(ct);
         return TypedResults.Ok(ProfileResponse.From(profile, email));
     }
 }

@@ -10,7 +10,7 @@ namespace Phyght.Api.Auth;
 public sealed record TokenPair(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken);
 
 /// <summary>Issues short-lived JWT access tokens and rotating refresh tokens (stored hashed, grouped in families).</summary>
-public sealed class TokenService(PhyghtDbContext db, IOptions<JwtOptions> options, TimeProvider time, ILogger<TokenService> logger)
+public sealed class TokenService(AccountsDbContext db, IOptions<JwtOptions> options, TimeProvider time, ILogger<TokenService> logger)
 {
     private readonly JwtOptions _options = options.Value;
 

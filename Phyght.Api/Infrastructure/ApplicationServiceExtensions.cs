@@ -12,7 +12,8 @@ public static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPhyghtDatabase();
+        builder.AddPhyghtDatabase(services => services.GetRequiredService<IHttpContextAccessor>().HttpContext?.User.UserId());
+        builder.AddAccountsDatabase();
         builder.AddRedisClient(ResourceNames.Redis);
         // Without Redis the API still serves and writes (events wait in the outbox): degraded, not down.
         builder.Services.PostConfigure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckServiceOptions>(options =>

@@ -18,6 +18,8 @@ public static class RealtimeEndpoints
         builder.Services.AddSingleton<HubCallLimiter>();
         builder.Services.AddSingleton<RealtimeMetrics>();
         builder.Services.AddHostedService<ChangeFanout>();
+        builder.Services.AddSingleton<RoleChanges>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RoleChanges>());
         builder.Services.AddHostedService<OutboxDrainer>();
     }
 
@@ -34,7 +36,8 @@ public static class RealtimeEndpoints
             }
             await next(context);
         }));
-        app.MapHub<RealtimeHub>("/realtime");
+        // A connection lives no longer than the token it was opened with; the client reconnects with a fresh one.
+        app.MapHub<RealtimeHub>("/realtime", options => options.CloseOnAuthenticationExpiration = true);
         return app;
     }
 }

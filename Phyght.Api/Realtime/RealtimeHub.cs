@@ -45,6 +45,8 @@ public sealed class RealtimeHub(
 
     public async Task Subscribe(Guid videoId, long? afterSeq)
     {
+        // A hub call is no HTTP request: the connection's user is named here, before the first query.
+        db.CallerId = Context.User?.UserId();
         var staff = await IsStaffAsync();
         if (await videos.FindReadableAsync(videoId, staff, Context.ConnectionAborted) is null)
         {

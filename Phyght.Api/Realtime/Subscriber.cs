@@ -27,7 +27,8 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
     public Channel<OutgoingChange> Queue { get; } = Channel.CreateBounded<OutgoingChange>(
         new BoundedChannelOptions(options.ClientQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    /// <summary>Whether this client may see videos that are not public; set by its latest subscribe call.</summary>
+    /// <summary>Whether this client may see videos that are not public: set by its latest subscribe call, and again
+    /// whenever its user's role changes (<see cref="RoleChanges"/>).</summary>
     public bool Staff { get; set; }
 
     public bool All { get; set; }

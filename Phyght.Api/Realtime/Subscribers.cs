@@ -54,6 +54,21 @@ public sealed class Subscribers(
         }
     }
 
+    public IReadOnlyCollection<Guid> ConnectedUsers() =>
+        _byConnection.Values.Select(s => s.Context.User?.UserId()).OfType<Guid>().ToHashSet();
+
+    /// <summary>Applies a user's current access to all its connections here; the number whose access changed.</summary>
+    public int SetStaff(Guid user, bool staff)
+    {
+        var changed = 0;
+        foreach (var subscriber in _byConnection.Values.Where(s => s.Context.User?.UserId() == user && s.Staff != staff))
+        {
+            subscriber.Staff = staff;
+            changed++;
+        }
+        return changed;
+    }
+
     /// <summary>Queues the event for every client that subscribed to it and may read it; never waits on a client.</summary>
     public void Deliver(VideoChangedMessage message, Guid videoId, bool isPublic, DateTimeOffset committedAt)
     {

@@ -2,18 +2,27 @@ using Microsoft.Extensions.Configuration;
 
 namespace Phyght.AppHost.Hosting;
 
+/// <summary>What an API instance connects to the database with: its own login for videos, sync and the change feed,
+/// a second for accounts, and the migrator it waits for.</summary>
+public sealed record ApiDatabase(
+    IResourceBuilder<PostgresLoginResource> Login,
+    IResourceBuilder<PostgresLoginResource> AccountsLogin,
+    IResourceBuilder<ProjectResource> Migrations);
+
 public static class ApiResourceExtensions
 {
     /// <summary>An instance of the API with its servers, secrets and configuration.</summary>
     public static IResourceBuilder<ProjectResource> AddApi(
         this IDistributedApplicationBuilder builder,
         string name,
-        IResourceBuilder<PostgresDatabaseResource> database,
-        IResourceBuilder<RedisServerResource> redis,
+        ApiDatabase database,
+        IResourceBuilder<RedisExecutableResource> redis,
         IResourceBuilder<AzuriteBlobsResource> blobs,
         ParameterResource jwtSigningKey) =>
         builder.AddProject<Projects.Phyght_Api>(name)
-            .WithReference(database).WaitFor(database)
+            .WithReference(database.Login, connectionName: "phyght")
+            .WithReference(database.AccountsLogin, connectionName: "phyght-accounts")
+            .WaitForCompletion(database.Migrations)
             .WithReference(redis).WaitFor(redis)
             .WithReference(blobs).WaitFor(blobs)
             .WithEnvironment("Auth__Jwt__SigningKey", ReferenceExpression.Create($"{jwtSigningKey}"))
@@ -38,8 +47,8 @@ public static class ApiResourceExtensions
     /// </summary>
     public static void AddSecondApiInstanceIfConfigured(
         this IDistributedApplicationBuilder builder,
-        IResourceBuilder<PostgresDatabaseResource> database,
-        IResourceBuilder<RedisServerResource> redis,
+        ApiDatabase database,
+        IResourceBuilder<RedisExecutableResource> redis,
         IResourceBuilder<AzuriteBlobsResource> blobs,
         ParameterResource jwtSigningKey)
     {

@@ -14,7 +14,7 @@ public static class DashboardExtensions
         });
 
     /// <summary>A dashboard command that answers with the psql command line for the database.</summary>
-    public static IResourceBuilder<PostgresDatabaseResource> WithPsqlHint(this IResourceBuilder<PostgresDatabaseResource> database) =>
+    public static IResourceBuilder<PostgresExecutableDatabaseResource> WithPsqlHint(this IResourceBuilder<PostgresExecutableDatabaseResource> database) =>
         database.WithCommand("psql", "psql connection", async context =>
         {
             var server = database.Resource.Parent;
@@ -22,7 +22,7 @@ public static class DashboardExtensions
             var port = await server.PrimaryEndpoint.Property(EndpointProperty.Port).GetValueAsync(context.CancellationToken);
             var password = await server.PasswordParameter.GetValueAsync(context.CancellationToken);
             return CommandResults.Success(
-                $"PGPASSWORD='{password}' psql -h {host} -p {port} -U {PostgresServerResource.UserName} {database.Resource.DatabaseName}");
+                $"PGPASSWORD='{password}' psql -h {host} -p {port} -U {PostgresExecutableResource.SuperuserName} {database.Resource.DatabaseName}");
         }, new CommandOptions
         {
             Description = "Shows the psql command line that connects to this database.",

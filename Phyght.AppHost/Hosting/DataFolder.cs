@@ -29,11 +29,21 @@ public static class DataFolder
         }
         var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes))
             .Replace('+', 'x').Replace('/', 'y').TrimEnd('=');
-        File.WriteAllText(file, secret);
+        WritePrivateFileAsync(file, secret, CancellationToken.None).GetAwaiter().GetResult();
+        return secret;
+    }
+
+    /// <summary>Writes a new file readable by its owner alone from the moment it exists (mode 600 at creation, not
+    /// chmod after), and fails rather than overwrite one that is already there.</summary>
+    public static async Task WritePrivateFileAsync(string path, string contents, CancellationToken ct)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        return secret;
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(contents.AsMemory(), ct);
     }
 }

@@ -52,7 +52,7 @@ internal sealed class PostgresOsUser
 
         // initdb reads the superuser password from a file the postgres user can open; it lives only for this call.
         var passwordFile = Path.Combine(Path.GetTempPath(), $"phyght-pg-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(passwordFile, password, ct);
+        await DataFolder.WritePrivateFileAsync(passwordFile, password, ct);
         try
         {
             if (_isRoot)
@@ -60,7 +60,7 @@ internal sealed class PostgresOsUser
                 await RunAsync("chown", [$"{OsUser}:{OsUser}", passwordFile], ct);
             }
             var (command, prefix) = Wrap(Path.Combine(binDirectory, "initdb"));
-            string[] args = [.. prefix, "-D", pgData, "-U", PostgresServerResource.UserName, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--no-locale"];
+            string[] args = [.. prefix, "-D", pgData, "-U", PostgresExecutableResource.SuperuserName, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--no-locale"];
             logger.LogInformation("{InitdbOutput}", await RunAsync(command, args, ct));
         }
         finally

@@ -25,7 +25,7 @@ public static class LockingQueries
     public static Task<Profile?> LockProfileAsync(this PhyghtDbContext db, Guid id, CancellationToken ct) =>
         db.Profiles.FromSqlInterpolated($"SELECT * FROM profiles WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
 
-    public static Task<RefreshToken?> LockRefreshTokenAsync(this PhyghtDbContext db, string hash, CancellationToken ct) =>
+    public static Task<RefreshToken?> LockRefreshTokenAsync(this AccountsDbContext db, string hash, CancellationToken ct) =>
         db.RefreshTokens.FromSqlInterpolated($"SELECT * FROM refresh_tokens WHERE token_hash = {hash} FOR UPDATE").SingleOrDefaultAsync(ct);
 
     /// <summary>Unpublished outbox rows older than <paramref name="before"/>, locked so two instances never send one twice.</summary>
@@ -83,14 +83,12 @@ public static class LockingQueries
         return counts[0];
     }
 
-    public static Task AdvisoryLockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
+    /// <summary>An advisory lock held until the session ends (the migrator's).</summary>
+    public static Task AdvisoryLockAsync(this DbContext db, long key, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({key})", ct);
 
-    public static Task AdvisoryUnlockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({key})", ct);
-
     /// <summary>An advisory lock held until the transaction ends.</summary>
-    public static Task AdvisoryTransactionLockAsync(this PhyghtDbContext db, long key, CancellationToken ct) =>
+    public static Task AdvisoryTransactionLockAsync(this DbContext db, long key, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", ct);
 
     /// <summary>The role the database gives a user (the only source of authority), or null without a profile.</summary>

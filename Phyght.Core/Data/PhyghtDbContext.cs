@@ -9,10 +9,13 @@ namespace Phyght.Core.Data;
 public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     : IdentityUserContext<PhyghtUser, Guid>(options)
 {
+    /// <summary>The user this context's connections act for under row level security (see <see cref="DatabaseCaller"/>);
+    /// null for no one (anonymous, and every service but the API's requests).</summary>
+    public Guid? CallerId { get; set; }
+
     public DbSet<Profile> Profiles => Set<Profile>();
     public DbSet<Video> Videos => Set<Video>();
     public DbSet<CrdtOperation> CrdtOperations => Set<CrdtOperation>();
-    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<ProcessingJob> ProcessingJobs => Set<ProcessingJob>();
     public DbSet<ChangeEvent> ChangeFeed => Set<ChangeEvent>();
     public DbSet<VideoCount> VideoCounts => Set<VideoCount>();
@@ -40,13 +43,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
         base.OnModelCreating(model);
         model.HasDbFunction(typeof(PhyghtDbContext).GetMethod(nameof(PrefixQuery))!).HasName("phyght_prefix_query");
 
-        model.Entity<Profile>(profile =>
-        {
-            profile.ToTable("profiles");
-            profile.HasIndex(p => p.Username).IsUnique();
-            profile.Property(p => p.Role).HasDefaultValue(UserRole.User);
-            profile.HasOne<PhyghtUser>().WithOne().HasForeignKey<Profile>(p => p.Id).OnDelete(DeleteBehavior.Cascade);
-        });
+        AccountsDbContext.ConfigureAccounts(model);
 
         model.Entity<Video>(video =>
         {
@@ -74,14 +71,6 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             op.HasIndex(o => new { o.VideoId, o.Actor, o.Seq }).IsUnique();
             op.HasIndex(o => new { o.VideoId, o.Id });
             op.HasOne<Video>().WithMany().HasForeignKey(o => o.VideoId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        model.Entity<RefreshToken>(token =>
-        {
-            token.ToTable("refresh_tokens");
-            token.HasIndex(t => t.TokenHash).IsUnique();
-            token.HasIndex(t => t.FamilyId);
-            token.HasOne<PhyghtUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<VideoCount>(count =>

@@ -44,22 +44,25 @@ public sealed class StackTests(StackFixture fixture)
     }
 
     [Theory]
-    [InlineData("api")]
-    [InlineData("worker")]
-    public async Task Services_receive_connection_strings_of_the_servers_the_apphost_started(string service)
+    [InlineData("api", "phyght-api", "phyght_api")]
+    [InlineData("worker", "phyght-worker", "phyght_worker")]
+    public async Task Services_receive_connection_strings_of_the_servers_the_apphost_started(string service, string login, string role)
     {
         // The environment DCP actually gave the running process, as the dashboard shows it.
         Assert.True(Stack.App.ResourceNotifications.TryGetCurrentState(service, out var state));
         var env = state.Snapshot.EnvironmentVariables.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value!);
 
+        // Each service logs in as its own role: not the superuser, not exempt from row level security.
         var database = env["ConnectionStrings__phyght"];
-        Assert.Equal(await Stack.ConnectionStringAsync("phyght"), database);
+        Assert.Equal(await Stack.ConnectionStringAsync(login), database);
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
-            Assert.Equal("phyght", await command.ExecuteScalarAsync());
+            await using var command = new NpgsqlCommand(
+                "SELECT current_database() || ' ' || current_user || ' ' || rolsuper || ' ' || rolbypassrls FROM pg_roles WHERE rolname = current_user", connection);
+            Assert.Equal($"phyght {role} false false", await command.ExecuteScalarAsync());
         }
+        Assert.DoesNotContain(env, e => e.Value.Contains("Username=postgres", StringComparison.Ordinal));
 
         var redis = env["ConnectionStrings__redis"];
         Assert.Equal(await Stack.ConnectionStringAsync("redis"), redis);

@@ -16,7 +16,8 @@ internal sealed class InProcessApi(IReadOnlyDictionary<string, string> settings)
         string Secret(string name) => File.ReadAllText(Path.Combine(stack.DataPath, name)).Trim();
         var api = new InProcessApi(new Dictionary<string, string>
         {
-            ["ConnectionStrings:phyght"] = await stack.ConnectionStringAsync("phyght"),
+            ["ConnectionStrings:phyght"] = await stack.ConnectionStringAsync("phyght-api"),
+            ["ConnectionStrings:phyght-accounts"] = await stack.ConnectionStringAsync("phyght-accounts"),
             ["ConnectionStrings:redis"] = await stack.ConnectionStringAsync("redis"),
             ["ConnectionStrings:blobs"] = await stack.ConnectionStringAsync("blobs"),
             ["Auth:Jwt:SigningKey"] = Secret("jwt-signing-key.secret"),

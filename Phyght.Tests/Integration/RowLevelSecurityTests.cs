@@ -100,7 +100,7 @@ public sealed class RowLevelSecurityTests(StackFixture fixture)
 
     private async Task<NpgsqlConnection> ActingAsAsync(Guid? userId)
     {
-        var connection = new NpgsqlConnection(await Stack.ConnectionStringAsync("phyght"));
+        var connection = new NpgsqlConnection(await Stack.ConnectionStringAsync("phyght-api"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, connection);
         command.Parameters.AddWithValue("user_id", userId?.ToString() ?? "");

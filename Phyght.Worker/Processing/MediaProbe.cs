@@ -10,12 +10,23 @@ public sealed record ProbeResult(double DurationSeconds, string Codec, int Width
 /// <summary>The file is not a readable video: a permanent failure, not retried.</summary>
 public sealed class UnreadableMediaException(string reason) : Exception(reason);
 
-/// <summary>ffprobe and ffmpeg, run as processes.</summary>
-public sealed class MediaProbe(ILogger<MediaProbe> logger)
+/// <summary>
+/// ffprobe and ffmpeg, run on files anyone with an upload role sends, so with as little reach as they can have: no
+/// environment (the worker's holds its database and storage credentials), no standard input, only local files
+/// (<c>-protocol_whitelist file</c>) and only the demuxers of the accepted formats (<c>-format_whitelist</c>: no playlist
+/// or concat demuxer that would open other files), and killed with their children past
+/// <see cref="ProcessingOptions.MediaToolSeconds"/> or when the job is cancelled.
+/// </summary>
+public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingOptions> options, ILogger<MediaProbe> logger)
 {
+    /// <summary>The demuxers of the upload formats (MediaType): mp4/mov, webm/mkv, ogg, avi.</summary>
+    internal const string Demuxers = "mov,matroska,webm,ogg,avi";
+
+    private static readonly string[] Confined = ["-protocol_whitelist", "file", "-format_whitelist", Demuxers];
+
     public async Task<ProbeResult> ProbeAsync(string file, CancellationToken ct)
     {
-        var (exit, stdout, stderr) = await RunAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file], ct);
+        var (exit, stdout, stderr) = await RunAsync("ffprobe", ["-v", "error", .. Confined, "-print_format", "json", "-show_format", "-show_streams", file], ct);
         if (exit != 0)
         {
             throw new UnreadableMediaException($"ffprobe could not read the file: {FirstLine(stderr)}");
@@ -48,7 +59,7 @@ public sealed class MediaProbe(ILogger<MediaProbe> logger)
     public async Task ThumbnailAsync(string file, double durationSeconds, string output, CancellationToken ct)
     {
         var at = Math.Min(1.0, durationSeconds / 2).ToString("0.###", CultureInfo.InvariantCulture);
-        var (exit, _, stderr) = await RunAsync("ffmpeg", ["-v", "error", "-y", "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
+        var (exit, _, stderr) = await RunAsync("ffmpeg", ["-nostdin", "-v", "error", "-y", .. Confined, "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
         if (exit != 0 || !File.Exists(output) || new FileInfo(output).Length == 0)
         {
             throw new UnreadableMediaException($"ffmpeg could not extract a thumbnail: {FirstLine(stderr)}");
@@ -57,7 +68,14 @@ public sealed class MediaProbe(ILogger<MediaProbe> logger)
 
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string command, string[] args, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(command, args)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
         Process process;
         try
         {
@@ -70,10 +88,23 @@ public sealed class MediaProbe(ILogger<MediaProbe> logger)
         }
         using (process)
         {
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            await process.WaitForExitAsync(ct);
-            return (process.ExitCode, await stdout, await stderr);
+            process.StandardInput.Close();
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(options.Value.MediaToolSeconds));
+            var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+            var stderr = process.StandardError.ReadToEndAsync(limit.Token);
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+                return (process.ExitCode, await stdout, await stderr);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                ct.ThrowIfCancellationRequested();
+                logger.LogWarning("{Command} ran past {Seconds} s and was killed (pid {Pid})", command, options.Value.MediaToolSeconds, process.Id);
+                throw new UnreadableMediaException($"{command} did not finish within {options.Value.MediaToolSeconds} s.");
+            }
         }
     }
 

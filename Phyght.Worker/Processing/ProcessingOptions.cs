@@ -9,6 +9,8 @@ public sealed class ProcessingOptions
     public int LeaseSeconds { get; set; } = 120;
     public int MaxAttempts { get; set; } = 5;
     public int PollMilliseconds { get; set; } = 500;
+    /// <summary>How long ffprobe or ffmpeg may run on one file before it is killed and the video fails.</summary>
+    public int MediaToolSeconds { get; set; } = 120;
     /// <summary>Names this worker in <c>leased_by</c> and logs.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 }

@@ -11,7 +11,10 @@ public static class ProcessingServiceExtensions
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
-        builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section);
+        builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section)
+            .Validate(o => o.LeaseSeconds > 0 && o.MaxAttempts > 0 && o.PollMilliseconds > 0 && o.MediaToolSeconds > 0,
+                $"{ProcessingOptions.Section}: LeaseSeconds, MaxAttempts, PollMilliseconds and MediaToolSeconds must be positive.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ProcessingMetrics>();
         builder.Services.AddSingleton<MediaProbe>();
         builder.Services.AddSingleton(sp =>

@@ -7,17 +7,17 @@ namespace Phyght.Core.Data.Migrations
     /// <summary>
     /// Row level security and the search and list paths that stay fast under it.
     /// <list type="bullet">
-    /// <item>The API acts as <c>phyght_app</c> for the calling user (<c>phyght.user_id</c>, see <see cref="DatabaseCaller"/>);
-    /// policies decide from the role stored in <c>profiles</c> what that user may read and write, whatever an endpoint's
-    /// own check says. Migrations, the worker and background work run as the owner.</item>
+    /// <item>The API acts for the calling user (<c>phyght.user_id</c>, see <see cref="DatabaseCaller"/>); policies decide
+    /// from the role stored in <c>profiles</c> what that user may read and write, whatever an endpoint's own check
+    /// says. Which login may touch which table is the <c>LeastPrivilege</c> migration's.</item>
     /// <item><c>phyght_prefix_query</c> (see <see cref="PhyghtDbContext.PrefixQuery"/>): the search text's words as
     /// PostgreSQL's parser splits them for <c>search_vector</c>, each as a prefix. The lexemes are cast, not re-parsed:
     /// <c>to_tsquery</c> would split a word such as <c>000e6393d8</c> differently alone than inside <c>kimura-000e6393d8</c>.</item>
     /// <item>The list's order (created_at, id) behind each filter, so pages by cursor are index range scans.</item>
     /// <item>Under row level security PostgreSQL uses an index for a condition only if its function is leakproof.
-    /// Text-search matching and enum equality are but are not marked so, and every search by <c>phyght_app</c> scanned
-    /// the table (275 ms for a rare word at a million videos, 16 ms with the GIN index). Marking them needs a
-    /// superuser; elsewhere the migration warns and searches stay correct, only slower.</item>
+    /// Text-search matching and enum equality are but are not marked so, and every search by the API scanned the table
+    /// (275 ms for a rare word at a million videos, 16 ms with the GIN index). Marking them needs a superuser: the
+    /// AppHost does it; where nobody has, the migration warns and searches stay correct, only slower.</item>
     /// </list>
     /// </summary>
     public partial class RowLevelSecurityAndSearch : Migration
@@ -26,17 +26,6 @@ namespace Phyght.Core.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
-                DO $$ BEGIN
-                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'phyght_app') THEN
-                        CREATE ROLE phyght_app NOLOGIN;
-                    END IF;
-                END $$;
-                GRANT USAGE ON SCHEMA public TO phyght_app;
-                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO phyght_app;
-                GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO phyght_app;
-                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO phyght_app;
-                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO phyght_app;
-
                 CREATE FUNCTION phyght_caller_id() RETURNS uuid LANGUAGE sql STABLE AS
                     $$ SELECT nullif(current_setting('phyght.user_id', true), '')::uuid $$;
                 -- Definer's rights: reads the caller's own role past the profiles policies (and without recursing into them).
@@ -112,10 +101,9 @@ namespace Phyght.Core.Data.Migrations
 
             migrationBuilder.Sql("""
                 DO $$ BEGIN
-                    ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;
-                    ALTER FUNCTION enum_eq(anyenum, anyenum) LEAKPROOF;
-                EXCEPTION WHEN insufficient_privilege THEN
-                    RAISE WARNING 'Not a superuser: text search and enum filters cannot use indexes under row level security';
+                    IF NOT (SELECT bool_and(proleakproof) FROM pg_proc WHERE oid IN ('ts_match_vq(tsvector, tsquery)'::regprocedure, 'enum_eq(anyenum, anyenum)'::regprocedure)) THEN
+                        RAISE WARNING 'ts_match_vq and enum_eq are not marked leakproof (a superuser must: the AppHost does): text search and enum filters cannot use indexes under row level security';
+                    END IF;
                 END $$;
                 """);
         }
@@ -123,15 +111,6 @@ namespace Phyght.Core.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
-                DO $$ BEGIN
-                    ALTER FUNCTION ts_match_vq(tsvector, tsquery) NOT LEAKPROOF;
-                    ALTER FUNCTION enum_eq(anyenum, anyenum) NOT LEAKPROOF;
-                EXCEPTION WHEN insufficient_privilege THEN
-                    NULL;
-                END $$;
-                """);
-
             migrationBuilder.DropIndex(
                 name: "ix_videos_category_created_at_id",
                 table: "videos");
@@ -180,11 +159,6 @@ namespace Phyght.Core.Data.Migrations
                 DROP FUNCTION phyght_caller_is_staff();
                 DROP FUNCTION phyght_caller_role();
                 DROP FUNCTION phyght_caller_id();
-                ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM phyght_app;
-                ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM phyght_app;
-                REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM phyght_app;
-                REVOKE ALL ON ALL TABLES IN SCHEMA public FROM phyght_app;
-                REVOKE USAGE ON SCHEMA public FROM phyght_app;
                 """);
         }
     }

@@ -453,7 +453,31 @@ namespace Phyght.Core.Data.Migrations
                     b.ToTable("refresh_tokens", (string)null);
                 });
 
-            modelBuilder.Entity("Phyght.Core.Data.Video", b =>
+            modelBuilder.Entity("Phyght.Core.Data.VideoCount", b =>
+                {
+                    b.Property<VideoStatus>("Status")
+                        .HasColumnType("video_status")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<bool>("IsFeatured")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_featured");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("Status", "Category", "IsFeatured")
+                        .HasName("pk_video_counts");
+
+                    b.ToTable("video_counts", (string)null);
+                });
+
+            modelBuilder.Entity("Phyght.Core.Videos.Video", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -583,30 +607,6 @@ namespace Phyght.Core.Data.Migrations
                     b.ToTable("videos", (string)null);
                 });
 
-            modelBuilder.Entity("Phyght.Core.Data.VideoCount", b =>
-                {
-                    b.Property<VideoStatus>("Status")
-                        .HasColumnType("video_status")
-                        .HasColumnName("status");
-
-                    b.Property<string>("Category")
-                        .HasColumnType("text")
-                        .HasColumnName("category");
-
-                    b.Property<bool>("IsFeatured")
-                        .HasColumnType("boolean")
-                        .HasColumnName("is_featured");
-
-                    b.Property<long>("Count")
-                        .HasColumnType("bigint")
-                        .HasColumnName("count");
-
-                    b.HasKey("Status", "Category", "IsFeatured")
-                        .HasName("pk_video_counts");
-
-                    b.ToTable("video_counts", (string)null);
-                });
-
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
                 {
                     b.HasOne("Phyght.Core.Data.PhyghtUser", null)
@@ -639,7 +639,7 @@ namespace Phyght.Core.Data.Migrations
 
             modelBuilder.Entity("Phyght.Core.Data.CrdtOperation", b =>
                 {
-                    b.HasOne("Phyght.Core.Data.Video", null)
+                    b.HasOne("Phyght.Core.Videos.Video", null)
                         .WithMany()
                         .HasForeignKey("VideoId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -649,7 +649,7 @@ namespace Phyght.Core.Data.Migrations
 
             modelBuilder.Entity("Phyght.Core.Data.ProcessingJob", b =>
                 {
-                    b.HasOne("Phyght.Core.Data.Video", null)
+                    b.HasOne("Phyght.Core.Videos.Video", null)
                         .WithMany()
                         .HasForeignKey("VideoId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -677,7 +677,7 @@ namespace Phyght.Core.Data.Migrations
                         .HasConstraintName("fk_refresh_tokens_asp_net_users_user_id");
                 });
 
-            modelBuilder.Entity("Phyght.Core.Data.Video", b =>
+            modelBuilder.Entity("Phyght.Core.Videos.Video", b =>
                 {
                     b.HasOne("Phyght.Core.Data.Profile", null)
                         .WithMany()

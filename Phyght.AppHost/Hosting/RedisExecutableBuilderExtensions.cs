@@ -4,27 +4,34 @@ using StackExchange.Redis;
 
 namespace Phyght.AppHost.Hosting;
 
-public static class RedisBuilderExtensions
+public static class RedisExecutableBuilderExtensions
 {
     private const string Install = "apt-get install -y redis-server";
 
-    /// <summary>Adds a redis-server with append-only persistence under the data folder.</summary>
-    public static IResourceBuilder<RedisServerResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    /// <summary>Adds a redis-server with append-only persistence under the data folder, behind a password.</summary>
+    public static IResourceBuilder<RedisExecutableResource> AddRedisExecutable(this IDistributedApplicationBuilder builder, string name)
     {
         var dataPath = DataFolder.Resolve(builder);
         var redisData = Directory.CreateDirectory(Path.Combine(dataPath, "redis")).FullName;
         var binary = builder.Configuration["Phyght:Redis:Command"] ?? "redis-server";
         var redisServer = ServerBinary.Find(binary);
-        var resource = new RedisServerResource(name, redisServer ?? binary, redisData);
+        // The password is read from a file only the AppHost's user can read, not the command line every process sees.
+        var passwordValue = DataFolder.ReadOrCreateSecret(dataPath, "redis.password");
+        var password = new ParameterResource($"{name}-password", _ => passwordValue, secret: true);
+        var configFile = Path.Combine(redisData, "redis.conf");
+        File.Delete(configFile);
+        DataFolder.WritePrivateFileAsync(configFile, $"requirepass {passwordValue}\n", CancellationToken.None).GetAwaiter().GetResult();
+        var resource = new RedisExecutableResource(name, redisServer ?? binary, redisData, password);
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new RedisPingCheck(resource), HealthStatus.Unhealthy, tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Redis:Port"), name: RedisServerResource.EndpointName, scheme: "tcp")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Redis:Port"), name: RedisExecutableResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
+                context.Args.Add(configFile);
                 context.Args.Add("--port");
                 context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("--bind");
@@ -43,7 +50,7 @@ public static class RedisBuilderExtensions
             .WithIconName("Memory");
     }
 
-    private sealed class RedisPingCheck(RedisServerResource resource) : IHealthCheck
+    private sealed class RedisPingCheck(RedisExecutableResource resource) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

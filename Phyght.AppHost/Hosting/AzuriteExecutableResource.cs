@@ -1,7 +1,7 @@
 namespace Phyght.AppHost.Hosting;
 
 /// <summary>Azurite's blob service (the npm package, run with node) as an executable resource.</summary>
-public sealed class AzuriteResource(string name, string command, string workingDirectory)
+public sealed class AzuriteExecutableResource(string name, string command, string workingDirectory)
     : ExecutableResource(name, command, workingDirectory)
 {
     internal const string BlobEndpointName = "blob";
@@ -17,11 +17,11 @@ public sealed class AzuriteResource(string name, string command, string workingD
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://{BlobEndpoint.Property(EndpointProperty.IPV4Host)}:{BlobEndpoint.Property(EndpointProperty.Port)}/{AccountName};");
 }
 
-/// <summary>The blob service of an <see cref="AzuriteResource"/>, referenced by services as <c>ConnectionStrings__{name}</c>.</summary>
-public sealed class AzuriteBlobsResource(string name, AzuriteResource parent)
-    : Resource(name), IResourceWithParent<AzuriteResource>, IResourceWithConnectionString
+/// <summary>The blob service of an <see cref="AzuriteExecutableResource"/>, referenced by services as <c>ConnectionStrings__{name}</c>.</summary>
+public sealed class AzuriteBlobsResource(string name, AzuriteExecutableResource parent)
+    : Resource(name), IResourceWithParent<AzuriteExecutableResource>, IResourceWithConnectionString
 {
-    public AzuriteResource Parent { get; } = parent;
+    public AzuriteExecutableResource Parent { get; } = parent;
 
     public ReferenceExpression ConnectionStringExpression => Parent.BlobConnectionString;
 }

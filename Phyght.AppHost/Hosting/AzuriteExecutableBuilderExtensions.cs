@@ -3,12 +3,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Phyght.AppHost.Hosting;
 
-public static class AzuriteBuilderExtensions
+public static class AzuriteExecutableBuilderExtensions
 {
     private const string Install = "npm ci (at the repo root; installs the pinned azurite package)";
 
     /// <summary>Adds Azurite's blob service from the repo's <c>node_modules</c>, its data under the data folder.</summary>
-    public static IResourceBuilder<AzuriteResource> AddAzurite(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<AzuriteExecutableResource> AddAzuriteExecutable(this IDistributedApplicationBuilder builder, string name)
     {
         var dataPath = DataFolder.Resolve(builder);
         var azuriteData = Directory.CreateDirectory(Path.Combine(dataPath, "azurite")).FullName;
@@ -16,7 +16,7 @@ public static class AzuriteBuilderExtensions
         var script = builder.Configuration["Phyght:Azurite:Script"]
             ?? Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "blob", "main.js");
         var node = ServerBinary.Find("node");
-        var resource = new AzuriteResource(name, node ?? "node", azuriteData);
+        var resource = new AzuriteExecutableResource(name, node ?? "node", azuriteData);
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHttpClient(healthCheckKey);
@@ -27,7 +27,7 @@ public static class AzuriteBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Azurite:Port"), name: AzuriteResource.BlobEndpointName, scheme: "http")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Azurite:Port"), name: AzuriteExecutableResource.BlobEndpointName, scheme: "http")
             .WithArgs(context =>
             {
                 context.Args.Add(script);
@@ -47,7 +47,7 @@ public static class AzuriteBuilderExtensions
     }
 
     /// <summary>The blob service as a connection-string resource; Running once Azurite is healthy.</summary>
-    public static IResourceBuilder<AzuriteBlobsResource> AddBlobs(this IResourceBuilder<AzuriteResource> azurite, string name)
+    public static IResourceBuilder<AzuriteBlobsResource> AddBlobs(this IResourceBuilder<AzuriteExecutableResource> azurite, string name)
     {
         var blobs = new AzuriteBlobsResource(name, azurite.Resource);
         azurite.OnResourceReady(async (_, e, ct) =>
@@ -69,7 +69,7 @@ public static class AzuriteBuilderExtensions
     }
 
     /// <summary>Azurite answers a bare <c>GET /</c> with 400 once it listens.</summary>
-    private sealed class AzuriteUpCheck(AzuriteResource resource, HttpClient http) : IHealthCheck
+    private sealed class AzuriteUpCheck(AzuriteExecutableResource resource, HttpClient http) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

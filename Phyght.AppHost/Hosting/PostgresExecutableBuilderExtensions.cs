@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Phyght.AppHost.Hosting;
 
-public static class PostgresBuilderExtensions
+public static class PostgresExecutableBuilderExtensions
 {
     private const string DefaultBinDirectory = "/usr/lib/postgresql/15/bin";
     private const string Install = "apt-get install -y postgresql";
@@ -13,7 +13,7 @@ public static class PostgresBuilderExtensions
     /// Adds a PostgreSQL server with its data under the data folder. <c>Phyght:Postgres:BinDirectory</c> overrides
     /// where <c>initdb</c> and <c>postgres</c> are found.
     /// </summary>
-    public static IResourceBuilder<PostgresServerResource> AddPostgresServer(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<PostgresExecutableResource> AddPostgresExecutable(this IDistributedApplicationBuilder builder, string name)
     {
         var dataPath = DataFolder.Resolve(builder);
         var binDirectory = builder.Configuration["Phyght:Postgres:BinDirectory"] ?? DefaultBinDirectory;
@@ -24,7 +24,7 @@ public static class PostgresBuilderExtensions
         var pgData = runAs.DataDirectoryFor(dataPath);
 
         var (command, prefix) = runAs.Wrap(postgres ?? Path.Combine(binDirectory, "postgres"));
-        var resource = new PostgresServerResource(name, command, dataPath, password, pgData);
+        var resource = new PostgresExecutableResource(name, command, dataPath, password, pgData);
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
@@ -34,7 +34,7 @@ public static class PostgresBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Postgres:Port"), name: PostgresServerResource.EndpointName, scheme: "tcp")
+            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Postgres:Port"), name: PostgresExecutableResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
                 foreach (var arg in prefix)
@@ -67,10 +67,11 @@ public static class PostgresBuilderExtensions
             .WithIconName("Database");
     }
 
-    /// <summary>Adds a database, created when the server is ready; Running (so <c>WaitFor</c> returns) once it exists.</summary>
-    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresServerResource> server, string name, string? databaseName = null)
+    /// <summary>Adds a database, created with its logins when the server is ready; Running (so <c>WaitFor</c> returns)
+    /// once they exist. Its own connection string is the superuser's, for operators and tests.</summary>
+    public static IResourceBuilder<PostgresExecutableDatabaseResource> AddLocalDatabase(this IResourceBuilder<PostgresExecutableResource> server, string name, string? databaseName = null)
     {
-        var database = new PostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+        var database = new PostgresExecutableDatabaseResource(name, databaseName ?? name, server.Resource);
         var builder = server.ApplicationBuilder;
 
         var healthCheckKey = $"{name}_check";
@@ -80,23 +81,16 @@ public static class PostgresBuilderExtensions
         server.OnResourceReady(async (_, e, ct) =>
         {
             var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
-            var connectionString = await server.Resource.ConnectionStringExpression.GetValueAsync(ct);
-            await using (var connection = new NpgsqlConnection(connectionString))
+            var superuser = await server.Resource.ConnectionStringExpression.GetValueAsync(ct);
+            await PostgresProvisioning.EnsureDatabaseAsync(superuser!, database, ct);
+            foreach (var resource in database.Logins.Cast<IResource>().Prepend(database))
             {
-                await connection.OpenAsync(ct);
-                await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
-                exists.Parameters.AddWithValue("name", database.DatabaseName);
-                if (await exists.ExecuteScalarAsync(ct) is null)
+                await notifications.PublishUpdateAsync(resource, s => s with
                 {
-                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName}\"", connection);
-                    await create.ExecuteNonQueryAsync(ct);
-                }
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                });
             }
-            await notifications.PublishUpdateAsync(database, s => s with
-            {
-                State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
-            });
         });
 
         return builder.AddResource(database)
@@ -109,6 +103,35 @@ public static class PostgresBuilderExtensions
             .WithParentRelationship(server.Resource)
             .WithHealthCheck(healthCheckKey)
             .WithIconName("DatabaseStack");
+    }
+
+    /// <summary>
+    /// Adds a login role of the database (<paramref name="roleName"/>) with a password generated once and kept in the
+    /// data folder. Services reference it in place of the database, e.g.
+    /// <c>.WithReference(login, connectionName: "phyght")</c>. With <paramref name="ownsDatabase"/>, the login owns the
+    /// database and everything in it: the migrator.
+    /// </summary>
+    public static IResourceBuilder<PostgresLoginResource> AddLogin(
+        this IResourceBuilder<PostgresExecutableDatabaseResource> database, string name, string roleName, bool ownsDatabase = false)
+    {
+        if (ownsDatabase && database.Resource.Logins.Any(l => l.OwnsDatabase))
+        {
+            throw new DistributedApplicationException($"{database.Resource.Name} already has an owner login.");
+        }
+        var builder = database.ApplicationBuilder;
+        var passwordValue = DataFolder.ReadOrCreateSecret(DataFolder.Resolve(builder), $"{roleName}.password");
+        var password = new ParameterResource($"{name}-password", _ => passwordValue, secret: true);
+        var login = new PostgresLoginResource(name, roleName, password, database.Resource, ownsDatabase);
+        database.Resource.Logins.Add(login);
+        return builder.AddResource(login)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresLogin",
+                State = KnownResourceStates.Waiting,
+                Properties = [new("role", roleName), new("owner", ownsDatabase)],
+            })
+            .WithParentRelationship(database.Resource)
+            .WithIconName("Person");
     }
 
     private sealed class PostgresReadyCheck(IResourceWithConnectionString resource) : IHealthCheck

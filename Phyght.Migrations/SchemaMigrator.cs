@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Phyght.Core.Data;
+
+namespace Phyght.Migrations;
+
+/// <summary>Applies pending migrations once and stops the process: exit code 0 when the schema is current, 1 when it
+/// could not be brought up to date (the services waiting on this resource then do not start).</summary>
+public sealed class SchemaMigrator(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SchemaMigrator> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var activity = PhyghtTelemetry.ActivitySource.StartActivity("database.migrate");
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
+            await db.Database.OpenConnectionAsync(stoppingToken);
+            // A second migrator started by hand waits for this one, then finds nothing to do.
+            await db.AdvisoryLockAsync(AdvisoryLocks.Migrations, stoppingToken);
+            // On an empty database EF first reads the history table, fails, and logs that failure as an error: the
+            // first thing an operator saw in the dashboard was a red badge. Creating the table first avoids it.
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(stoppingToken);
+            var pending = (await db.Database.GetPendingMigrationsAsync(stoppingToken)).ToList();
+            await db.Database.MigrateAsync(stoppingToken);
+            activity?.SetTag("phyght.migrations.applied", pending.Count);
+            logger.LogInformation("Database schema is up to date ({Applied} migrations applied: {Migrations})",
+                pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            logger.LogCritical(ex, "The database schema could not be brought up to date");
+            Environment.ExitCode = 1;
+        }
+        lifetime.StopApplication();
+    }
+}

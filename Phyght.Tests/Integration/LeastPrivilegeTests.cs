@@ -1,0 +1,120 @@
+using Npgsql;
+using Phyght.Core.Data;
+using Phyght.Tests.Infrastructure;
+
+namespace Phyght.Tests.Integration;
+
+/// <summary>
+/// What each service's own database login may do, tried directly as the SQL an injected statement or a code path that
+/// forgot its checks would run: each login is refused whatever its service does not use.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class LeastPrivilegeTests(StackFixture fixture)
+{
+    private PhyghtStack Stack => fixture.Stack;
+
+    [Theory]
+    [InlineData("phyght-api", """SELECT password_hash FROM "AspNetUsers" """)]
+    [InlineData("phyght-api", "SELECT token_hash FROM refresh_tokens")]
+    [InlineData("phyght-api", "INSERT INTO video_counts VALUES ('ready', 'MMA', false, 1000000)")]
+    [InlineData("phyght-api", "INSERT INTO profiles (id, username, role, created_at, updated_at) VALUES (gen_random_uuid(), 'intruder', 'admin', now(), now())")]
+    [InlineData("phyght-api", "SET ROLE postgres")]
+    [InlineData("phyght-api", "SET ROLE phyght_owner")]
+    [InlineData("phyght-api", "CREATE TEMP TABLE profiles (id uuid, role user_role)")]
+    [InlineData("phyght-api", "CREATE TABLE public.stash (secret text)")]
+    [InlineData("phyght-worker", """SELECT password_hash FROM "AspNetUsers" """)]
+    [InlineData("phyght-worker", "SELECT * FROM profiles")]
+    [InlineData("phyght-worker", "DELETE FROM videos")]
+    [InlineData("phyght-worker", "INSERT INTO processing_jobs (id, video_id) VALUES (gen_random_uuid(), gen_random_uuid())")]
+    [InlineData("phyght-worker", "CREATE TEMP TABLE profiles (id uuid, role user_role)")]
+    [InlineData("phyght-accounts", "SELECT * FROM videos")]
+    [InlineData("phyght-accounts", "SELECT * FROM change_feed")]
+    [InlineData("phyght-accounts", "UPDATE profiles SET role = 'admin'")]
+    [InlineData("phyght-owner", "ALTER ROLE phyght_api BYPASSRLS")]
+    public async Task A_login_is_refused_what_its_service_does_not_use(string login, string sql)
+    {
+        await using var connection = await OpenAsync(login);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_request_connection_cannot_leave_the_callers_policies()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var (_, draft) = await admin.PostAsync("/videos", new { title = "Draft behind the policies" });
+        var draftId = Guid.Parse(draft!["id"]!.GetValue<string>());
+
+        // Acting for an anonymous caller, as the API does for a request without a token, then trying every way out:
+        // the login itself is bound by the policies, so resetting the session role changes nothing.
+        await using var connection = await OpenAsync("phyght-api");
+        await ActForAsync(connection, null);
+        await ExecuteAsync(connection, "RESET ROLE");
+        await ExecuteAsync(connection, "RESET SESSION AUTHORIZATION");
+        Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM videos WHERE id = @id", draftId));
+        Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crdt_operations WHERE video_id = @id", draftId));
+        Assert.Equal(0, await ExecuteAsync(connection, "UPDATE videos SET title = 'Defaced' WHERE id = @id", draftId));
+
+        // The same login acting for staff sees the draft: the policies, not the login, decide.
+        var moderator = await Accounts.NewAsync(Stack, "moderator");
+        await ActForAsync(connection, moderator.Id);
+        Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM videos WHERE id = @id", draftId));
+    }
+
+    [Fact]
+    public async Task Functions_with_the_definers_rights_search_temporary_objects_last()
+    {
+        var configs = await Database.ScalarAsync<string>(Stack, """
+            SELECT string_agg(proname || ':' || array_to_string(proconfig, ','), ' ' ORDER BY proname)
+            FROM pg_proc WHERE prosecdef AND pronamespace = 'public'::regnamespace
+            """);
+        Assert.Equal(
+            "phyght_caller_role:search_path=pg_catalog, public, pg_temp phyght_count_view:search_path=pg_catalog, public, pg_temp video_counts_track:search_path=pg_catalog, public, pg_temp",
+            configs);
+        // And the functions row level security needs for index scans are marked leakproof (by the AppHost, a superuser).
+        Assert.True(await Database.ScalarAsync<bool>(Stack,
+            "SELECT bool_and(proleakproof) FROM pg_proc WHERE oid IN ('ts_match_vq(tsvector, tsquery)'::regprocedure, 'enum_eq(anyenum, anyenum)'::regprocedure)"));
+    }
+
+    [Fact]
+    public async Task Redis_refuses_a_client_without_the_password()
+    {
+        // Another local process that knows only the port cannot forge a change event for every instance to deliver.
+        var endpoint = (await Stack.ConnectionStringAsync("redis")).Split(',')[0];
+        await using var stranger = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{endpoint},abortConnect=false,connectTimeout=2000");
+        await Assert.ThrowsAnyAsync<StackExchange.Redis.RedisException>(() =>
+            stranger.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal("phyght:changes"), "{}"));
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string login)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await Stack.ConnectionStringAsync(login)) { Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task ActForAsync(NpgsqlConnection connection, Guid? userId)
+    {
+        await using var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, connection);
+        command.Parameters.AddWithValue("user_id", userId?.ToString() ?? "");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, Guid? id = null)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (id is { } value)
+        {
+            command.Parameters.AddWithValue("id", value);
+        }
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, string sql, Guid id)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", id);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
