@@ -59,4 +59,31 @@ public sealed class CountTests(StackFixture fixture)
             }
         }
     }
+
+    [Fact]
+    public async Task Opposite_moves_between_two_buckets_at_once_never_deadlock()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var (a, b) = ($"move-a-{Guid.NewGuid():N}"[..20], $"move-b-{Guid.NewGuid():N}"[..20]);
+        var inA = new List<string>();
+        var inB = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            inA.Add((await admin.CreateVideoAsync(new { title = $"Mover a{i}", category = a }))["id"]!.GetValue<string>());
+            inB.Add((await admin.CreateVideoAsync(new { title = $"Mover b{i}", category = b }))["id"]!.GetValue<string>());
+        }
+        for (var round = 0; round < 25; round++)
+        {
+            // Half the videos move one way while the other half move the other: each move updates both buckets.
+            var (toA, toB) = round % 2 == 0 ? (b, a) : (a, b);
+            var moves = inA.Select(id => admin.PutAsync($"/videos-update/{id}", new { category = toA }))
+                .Concat(inB.Select(id => admin.PutAsync($"/videos-update/{id}", new { category = toB })));
+            foreach (var (status, body) in await Task.WhenAll(moves))
+            {
+                Assert.True(status == HttpStatusCode.OK, $"round {round}: {status} {body}");
+            }
+        }
+        Assert.Equal(4, await Database.ScalarAsync<long>(Stack, "SELECT count FROM video_counts WHERE category = @c", ("c", a)));
+        Assert.Equal(4, await Database.ScalarAsync<long>(Stack, "SELECT count FROM video_counts WHERE category = @c", ("c", b)));
+    }
 }
