@@ -37,6 +37,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddCors(builder.Configuration);
         builder.Services.AddTrustedProxies(builder.Configuration);
 
+        builder.Services.AddSingleton<IdempotencyMetrics>();
         builder.AddAuth();
         builder.AddVideoWriter();
         builder.AddVideos();

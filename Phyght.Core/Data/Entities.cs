@@ -99,3 +99,17 @@ public sealed class VideoCount
     public bool IsFeatured { get; set; }
     public long Count { get; set; }
 }
+
+/// <summary><c>idempotency_keys</c>: a retried write's first answer (api.md "Retries"), per user and key, kept 24 h.
+/// <see cref="StatusCode"/> is null while the first request is still in flight.</summary>
+public sealed class IdempotencyRecord
+{
+    public Guid UserId { get; set; }
+    public required string Key { get; set; }
+    public required string RequestHash { get; set; }
+    public int? StatusCode { get; set; }
+    public string? ContentType { get; set; }
+    public string? Location { get; set; }
+    public byte[]? ResponseBody { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -91,6 +91,13 @@ public static class LockingQueries
     public static Task AdvisoryTransactionLockAsync(this DbContext db, long key, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", ct);
 
+    /// <summary>Records a retried write's first attempt as in flight; false when the caller already used the key.</summary>
+    public static async Task<bool> TryBeginIdempotentAsync(this PhyghtDbContext db, Guid userId, string key, string requestHash, DateTimeOffset now, CancellationToken ct) =>
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ({userId}, {key}, {requestHash}, {now})
+            ON CONFLICT (user_id, key) DO NOTHING
+            """, ct) == 1;
+
     /// <summary>The role the database gives a user (the only source of authority), or null without a profile.</summary>
     public static Task<UserRole?> RoleOfAsync(this PhyghtDbContext db, Guid userId, CancellationToken ct) =>
         db.Profiles.Where(p => p.Id == userId).Select(p => (UserRole?)p.Role).SingleOrDefaultAsync(ct);

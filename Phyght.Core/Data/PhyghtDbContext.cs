@@ -19,6 +19,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     public DbSet<ProcessingJob> ProcessingJobs => Set<ProcessingJob>();
     public DbSet<ChangeEvent> ChangeFeed => Set<ChangeEvent>();
     public DbSet<VideoCount> VideoCounts => Set<VideoCount>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     /// <summary>The one Npgsql configuration every host and the design-time factory use.</summary>
     public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
@@ -94,6 +95,13 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             job.ToTable("processing_jobs");
             job.HasIndex(j => new { j.State, j.RunAfter });
             job.HasOne<Video>().WithMany().HasForeignKey(j => j.VideoId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<IdempotencyRecord>(record =>
+        {
+            record.ToTable("idempotency_keys");
+            record.HasKey(r => new { r.UserId, r.Key });
+            record.HasOne<Profile>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }
