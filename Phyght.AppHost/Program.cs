@@ -28,6 +28,7 @@ builder.AddProject<Projects.Phyght_Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithReference(blobs).WaitFor(blobs)
     .WaitFor(api)
+    .WithConfigurationSection("Processing")
     .WithServiceDefaults()
     .WithHttpHealthCheck("/health");
 

@@ -29,4 +29,24 @@ public static class TextRules
         System.Text.Json.JsonValueKind.Object => value.EnumerateObject().Any(p => HasControlCharacters(p.Name) || HasControlCharacters(p.Value)),
         _ => false,
     };
+
+    /// <summary>Whether every string and property name in the JSON value is text a string can hold: a lone surrogate
+    /// escape such as <c>"\ud800"</c> is not (reading it throws, and PostgreSQL's jsonb refuses it).</summary>
+    public static bool IsValidUnicode(System.Text.Json.JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.String => value.GetString() is not null,
+                System.Text.Json.JsonValueKind.Array => value.EnumerateArray().All(IsValidUnicode),
+                System.Text.Json.JsonValueKind.Object => value.EnumerateObject().All(p => p.Name is not null && IsValidUnicode(p.Value)),
+                _ => true,
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Phyght.Api.Infrastructure;
 
 /// <summary>Reads a request body as raw JSON, for endpoints that validate field by field (and document their body
-/// with <c>Accepts&lt;T&gt;</c>). Malformed JSON, and text that is not valid Unicode (a lone surrogate escape such as
+/// with <see cref="JsonBodySchema"/>). Malformed JSON, and text that is not valid Unicode (a lone surrogate escape such as
 /// <c>"\ud800"</c>, which no string can hold), are the client's error: a 400, never a 500. The body's size is capped
 /// by the server (<see cref="ApiOptions.MaxJsonBodyBytes"/>) and its depth by the parser, so this is linear and bounded.</summary>
 public static class JsonBody
@@ -13,7 +13,7 @@ public static class JsonBody
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            return IsValidText(document.RootElement) ? document.RootElement.Clone() : null;
+            return TextRules.IsValidUnicode(document.RootElement) ? document.RootElement.Clone() : null;
         }
         catch (JsonException)
         {
@@ -23,22 +23,4 @@ public static class JsonBody
 
     public static ValidationProblem Invalid() =>
         Problems.Validation("body", "The request body is not valid JSON, or holds text that is not valid Unicode.");
-
-    private static bool IsValidText(JsonElement element)
-    {
-        try
-        {
-            return element.ValueKind switch
-            {
-                JsonValueKind.String => element.GetString() is not null,
-                JsonValueKind.Array => element.EnumerateArray().All(IsValidText),
-                JsonValueKind.Object => element.EnumerateObject().All(p => p.Name is not null && IsValidText(p.Value)),
-                _ => true,
-            };
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
 }

@@ -19,7 +19,7 @@ public static class SyncEndpoints
     public static IEndpointRouteBuilder MapSyncEndpoints(this IEndpointRouteBuilder routes)
     {
         var sync = routes.MapGroup("/sync").WithTags("Sync");
-        sync.MapPost("", PostAsync).WithName("Sync").Accepts<SyncRequest>("application/json");
+        sync.MapPost("", PostAsync).WithName("Sync").AcceptsJsonBody(SyncRequestReader.BodySchema);
         sync.MapGet("", GetAsync).WithName("SyncChanges");
         return routes;
     }

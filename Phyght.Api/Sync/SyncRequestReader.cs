@@ -19,9 +19,17 @@ public abstract record SyncRead
 /// Reads a <c>POST /sync</c> body, pure: the shape, then the count of ops and the caller's right to send any, then
 /// each op (crdt.md's table and rule 5's per-op bounds). Work is linear in the body, which is itself capped.
 /// </summary>
-public static class SyncRequestReader
+public static partial class SyncRequestReader
 {
     public const int MaxOps = 1_000;
+
+    /// <summary>The body's field names, as <see cref="Read"/> reads them and <see cref="BodySchema"/> documents them.</summary>
+    public static class Field
+    {
+        public const string VideoId = "video_id";
+        public const string ClientVectorClock = "client_vector_clock";
+        public const string Operations = "operations";
+    }
 
     public static SyncRead Read(JsonElement body, bool mayWrite)
     {
@@ -31,13 +39,13 @@ public static class SyncRequestReader
         }
         var errors = new Dictionary<string, string[]>();
         var videoId = Guid.Empty;
-        if (!body.TryGetProperty("video_id", out var videoIdElement) || videoIdElement.ValueKind != JsonValueKind.String
+        if (!body.TryGetProperty(Field.VideoId, out var videoIdElement) || videoIdElement.ValueKind != JsonValueKind.String
             || !Guid.TryParse(videoIdElement.GetString(), out videoId))
         {
-            errors["video_id"] = ["A video UUID is required."];
+            errors[Field.VideoId] = ["A video UUID is required."];
         }
         var clientClock = VectorClock.Empty;
-        if (body.TryGetProperty("client_vector_clock", out var clockElement) && clockElement.ValueKind != JsonValueKind.Null)
+        if (body.TryGetProperty(Field.ClientVectorClock, out var clockElement) && clockElement.ValueKind != JsonValueKind.Null)
         {
             if (VideoFields.ReadClock(clockElement) is { } clock)
             {
@@ -45,13 +53,13 @@ public static class SyncRequestReader
             }
             else
             {
-                errors["client_vector_clock"] = [$"An object mapping at most {OperationRules.MaxClockEntries} actors to integers from 0 to 2^53 − 1."];
+                errors[Field.ClientVectorClock] = [$"An object mapping at most {OperationRules.MaxClockEntries} actors to integers from 0 to 2^53 − 1."];
             }
         }
-        var opsElement = body.TryGetProperty("operations", out var element) ? element : default;
+        var opsElement = body.TryGetProperty(Field.Operations, out var element) ? element : default;
         if (opsElement.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Array))
         {
-            errors["operations"] = ["An array of operations."];
+            errors[Field.Operations] = ["An array of operations."];
         }
         if (errors.Count > 0)
         {
@@ -64,7 +72,7 @@ public static class SyncRequestReader
         }
         if (count > MaxOps)
         {
-            return Invalid("operations", $"At most {MaxOps} operations per batch; send the rest in further batches.");
+            return Invalid(Field.Operations, $"At most {MaxOps} operations per batch; send the rest in further batches.");
         }
         var ops = new List<Operation>(count);
         if (count > 0)

@@ -75,9 +75,9 @@ public static class UploadEndpoints
         {
             return Problems.Validation("processingResults", $"At most {MaxProcessingResultsBytes} bytes of JSON.");
         }
-        if (results is not null && TextRules.HasControlCharacters(request.ProcessingResults!.Value))
+        if (results is not null && (!TextRules.IsValidUnicode(request.ProcessingResults!.Value) || TextRules.HasControlCharacters(request.ProcessingResults.Value)))
         {
-            return Problems.Validation("processingResults", TextRules.ControlCharacterMessage);
+            return Problems.Validation("processingResults", $"Valid Unicode only. {TextRules.ControlCharacterMessage}");
         }
         var outcome = await writer.ChangeAsync<CompleteOutcome>(videoId, new CompleteOutcome.NotFound(), async (edit, token) =>
         {

@@ -32,10 +32,10 @@ public static class VideoEndpoints
         var videos = routes.MapGroup("").WithTags("Videos");
         videos.MapGet("/videos", ListAsync).WithName("ListVideos");
         videos.MapPost("/videos", CreateAsync).WithName("CreateVideo").RequireAuthorization(Policies.CanWrite)
-            .Accepts<CreateVideoRequest>("application/json").WithIdempotency();
+            .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: true)).WithIdempotency();
         videos.MapGet("/videos-update/{id:guid}", GetAsync).WithName("GetVideo");
         videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("UpdateVideo").RequireAuthorization(Policies.CanWrite)
-            .Accepts<UpdateVideoRequest>("application/json").WithIdempotency();
+            .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: false)).WithIdempotency();
         videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(Policies.CanDelete);
         videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("CountView");
         return routes;

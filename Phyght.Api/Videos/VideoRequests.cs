@@ -5,8 +5,19 @@ namespace Phyght.Api.Videos;
 
 /// <summary>Metadata fields of a create or update body, validated; absent fields are null here (and
 /// <see cref="HasDescription"/>/<see cref="HasCategory"/> tell an explicit null from an absent field).</summary>
-public sealed class VideoFields
+public sealed partial class VideoFields
 {
+    /// <summary>The body's field names, as <see cref="Parse"/> reads them and <see cref="BodySchema"/> documents them.</summary>
+    public static class Field
+    {
+        public const string Title = "title";
+        public const string Description = "description";
+        public const string Category = "category";
+        public const string Tags = "tags";
+        public const string IsFeatured = "is_featured";
+        public const string VectorClock = "vector_clock";
+    }
+
     public string? Title { get; private set; }
     public bool HasDescription { get; private set; }
     public string? Description { get; private set; }
@@ -36,15 +47,15 @@ public sealed class VideoFields
             errors["body"] = ["Expected a JSON object."];
             return fields;
         }
-        if (body.TryGetProperty("title", out var title))
+        if (body.TryGetProperty(Field.Title, out var title))
         {
             if (title.ValueKind != JsonValueKind.String || title.GetString()!.Trim().Length == 0 || title.GetString()!.Trim().Length > OperationRules.MaxTitle)
             {
-                errors["title"] = [$"A non-empty string of at most {OperationRules.MaxTitle} characters."];
+                errors[Field.Title] = [$"A non-empty string of at most {OperationRules.MaxTitle} characters."];
             }
             else if (TextRules.HasControlCharacters(title.GetString()))
             {
-                errors["title"] = [TextRules.ControlCharacterMessage];
+                errors[Field.Title] = [TextRules.ControlCharacterMessage];
             }
             else
             {
@@ -53,32 +64,32 @@ public sealed class VideoFields
         }
         else if (titleRequired)
         {
-            errors["title"] = ["Required."];
+            errors[Field.Title] = ["Required."];
         }
-        fields.HasDescription = ReadNullableText(body, "description", OperationRules.MaxDescription, errors, out var description);
+        fields.HasDescription = ReadNullableText(body, Field.Description, OperationRules.MaxDescription, errors, out var description);
         fields.Description = description;
-        fields.HasCategory = ReadNullableText(body, "category", OperationRules.MaxCategory, errors, out var category);
+        fields.HasCategory = ReadNullableText(body, Field.Category, OperationRules.MaxCategory, errors, out var category);
         fields.Category = category;
-        if (body.TryGetProperty("tags", out var tags))
+        if (body.TryGetProperty(Field.Tags, out var tags))
         {
             if (tags.ValueKind == JsonValueKind.Array && tags.GetArrayLength() > OperationRules.MaxTags)
             {
-                errors["tags"] = [$"At most {OperationRules.MaxTags} tags."];
+                errors[Field.Tags] = [$"At most {OperationRules.MaxTags} tags."];
             }
             else if (tags.ValueKind != JsonValueKind.Array || tags.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
             {
-                errors["tags"] = ["An array of strings."];
+                errors[Field.Tags] = ["An array of strings."];
             }
             else
             {
                 fields.Tags = OperationRules.NormalizeTags([.. tags.EnumerateArray().Select(t => t.GetString())], out var tagError);
                 if (tagError is not null)
                 {
-                    errors["tags"] = [char.ToUpperInvariant(tagError[0]) + tagError[1..] + "."];
+                    errors[Field.Tags] = [char.ToUpperInvariant(tagError[0]) + tagError[1..] + "."];
                 }
             }
         }
-        if (body.TryGetProperty("is_featured", out var featured))
+        if (body.TryGetProperty(Field.IsFeatured, out var featured))
         {
             if (featured.ValueKind is JsonValueKind.True or JsonValueKind.False)
             {
@@ -86,15 +97,15 @@ public sealed class VideoFields
             }
             else
             {
-                errors["is_featured"] = ["A boolean."];
+                errors[Field.IsFeatured] = ["A boolean."];
             }
         }
-        if (body.TryGetProperty("vector_clock", out var clock) && clock.ValueKind != JsonValueKind.Null)
+        if (body.TryGetProperty(Field.VectorClock, out var clock) && clock.ValueKind != JsonValueKind.Null)
         {
             fields.VectorClock = ReadClock(clock);
             if (fields.VectorClock is null)
             {
-                errors["vector_clock"] = ["An object mapping actors to integers from 0 to 2^53 − 1."];
+                errors[Field.VectorClock] = ["An object mapping actors to integers from 0 to 2^53 − 1."];
             }
         }
         return fields;

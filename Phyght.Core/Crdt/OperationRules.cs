@@ -18,7 +18,10 @@ public static partial class OperationRules
     /// <summary>Entries of a vector clock or context a client may send.</summary>
     public const int MaxClockEntries = 10_000;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    /// <summary>What an actor id may be: 1–64 letters, digits, '_' or '-'.</summary>
+    public const string ActorPatternText = "^[A-Za-z0-9_-]{1,64}$";
+
+    [GeneratedRegex(ActorPatternText)]
     private static partial Regex ActorPattern();
 
     public static bool IsValidActor(string? actor) => actor is not null && ActorPattern().IsMatch(actor);

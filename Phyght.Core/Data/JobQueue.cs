@@ -10,7 +10,8 @@ public sealed record JobQueueSettings(string WorkerId, TimeSpan Lease);
 /// <summary>
 /// The processing queue in PostgreSQL, and the only writer of <c>processing_jobs</c>: enqueue (in the upload's
 /// transaction), claim with FOR UPDATE SKIP LOCKED under an expiring lease (so several workers never run one job at
-/// once and a dead worker's job is taken again), and the ends of an attempt: succeed, retry later, dead-letter.
+/// once and a dead worker's job is taken again), renew the lease while working, release it when stopping, and the ends
+/// of an attempt: succeed, retry later, dead-letter.
 /// </summary>
 public sealed class JobQueue(PhyghtDbContext db, TimeProvider time, JobQueueSettings? settings = null)
 {
@@ -46,14 +47,39 @@ public sealed class JobQueue(PhyghtDbContext db, TimeProvider time, JobQueueSett
 
     public Task<bool> DeadLetterAsync(ProcessingJob job, string error, CancellationToken ct) => FinishAsync(job, JobState.Dead, error, null, ct);
 
+    /// <summary>Extends the lease of a job this worker still holds (while it works on it); false when it was lost.</summary>
+    public async Task<bool> RenewAsync(ProcessingJob job, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var leaseUntil = now + Worker.Lease;
+        return await Held(job).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, leaseUntil).SetProperty(j => j.UpdatedAt, now), ct) == 1;
+    }
+
+    /// <summary>Gives a held job back at once, the attempt not counted: the worker is stopping, not failing.</summary>
+    public async Task<bool> ReleaseAsync(ProcessingJob job, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return await Held(job).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.State, JobState.Queued)
+            .SetProperty(j => j.Attempts, j => j.Attempts - 1)
+            .SetProperty(j => j.RunAfter, now)
+            .SetProperty(j => j.LeaseUntil, (DateTimeOffset?)null)
+            .SetProperty(j => j.UpdatedAt, now), ct) == 1;
+    }
+
+    /// <summary>The job's row if this worker's attempt still holds it: same worker, same attempt, still running.</summary>
+    private IQueryable<ProcessingJob> Held(ProcessingJob job)
+    {
+        var worker = Worker.WorkerId;
+        var attempts = job.Attempts;
+        return db.ProcessingJobs.Where(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running && j.Attempts == attempts);
+    }
+
     /// <summary>Ends a job this worker still holds; false when its lease was lost to another worker.</summary>
     public async Task<bool> FinishAsync(ProcessingJob job, JobState state, string? error, DateTimeOffset? runAfter, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var worker = Worker.WorkerId;
-        var attempts = job.Attempts;
-        var updated = await db.ProcessingJobs
-            .Where(j => j.Id == job.Id && j.LeasedBy == worker && j.State == JobState.Running && j.Attempts == attempts)
+        var updated = await Held(job)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.State, state)
                 .SetProperty(j => j.LastError, error)

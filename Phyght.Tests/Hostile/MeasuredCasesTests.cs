@@ -104,6 +104,11 @@ public sealed class MeasuredCasesTests(StackFixture fixture)
         var (status, problem) = await admin.PutAsync("/videos-upload", new { videoId = id, duration = 1, processingResults = new { big } });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.True(problem!["errors"]!["processingResults"] is not null);
+        // Found by the fuzz suite: text no string can hold, inside the results, was a 500 (jsonb refused it).
+        var (surrogate, refusal) = await admin.SendAsync(HttpMethod.Put, "/videos-upload",
+            $$"""{"videoId":"{{id}}","duration":1,"processingResults":{"note":"\ud800"} }""");
+        Assert.Equal(HttpStatusCode.BadRequest, surrogate);
+        Assert.True(refusal!["errors"]!["processingResults"] is not null);
 
         var other = (await admin.CreateVideoAsync(new { title = "Other" }))["id"]!.GetValue<string>();
         using var request = admin.Request(HttpMethod.Post, "/videos-upload");

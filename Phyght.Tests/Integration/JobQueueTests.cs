@@ -24,18 +24,32 @@ public sealed class JobQueueTests(StackFixture fixture)
         public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + Offset;
     }
 
-    private async Task<PhyghtDbContext> ContextAsync()
+    /// <summary>A context on the worker's own login (the superuser's, to enqueue: only the API and uploads do).</summary>
+    private async Task<PhyghtDbContext> ContextAsync(string login = "phyght-worker")
     {
         var options = new DbContextOptionsBuilder<PhyghtDbContext>()
-            .UseNpgsql(await fixture.Stack.ConnectionStringAsync("phyght"), PhyghtDbContext.ConfigureNpgsql);
+            .UseNpgsql(await fixture.Stack.ConnectionStringAsync(login), PhyghtDbContext.ConfigureNpgsql);
         PhyghtDbContext.Configure(options);
         return new PhyghtDbContext(options.Options);
+    }
+
+    /// <summary>A worker's queue on its own connection and clock (two days ahead), with 30 s leases.</summary>
+    private sealed record Worker(JobQueue Queue, ShiftedTime Clock, PhyghtDbContext Db) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Db.DisposeAsync();
+    }
+
+    private async Task<Worker> WorkerAsync(string name)
+    {
+        var db = await ContextAsync();
+        var clock = new ShiftedTime(TimeSpan.FromDays(2));
+        return new Worker(new JobQueue(db, clock, new JobQueueSettings(name, TimeSpan.FromSeconds(30))), clock, db);
     }
 
     private async Task<List<Guid>> EnqueueAsync(int count)
     {
         var admin = await Accounts.AdminAsync(fixture.Stack);
-        await using var db = await ContextAsync();
+        await using var db = await ContextAsync("phyght");
         var ids = new List<Guid>();
         for (var i = 0; i < count; i++)
         {
@@ -84,13 +98,10 @@ public sealed class JobQueueTests(StackFixture fixture)
     public async Task A_job_whose_worker_died_is_taken_again_after_its_lease_and_the_dead_worker_cannot_finish_it()
     {
         var id = (await EnqueueAsync(1))[0];
-        await using var dbA = await ContextAsync();
-        await using var dbB = await ContextAsync();
-        var clockA = new ShiftedTime(TimeSpan.FromDays(2));
-        var clockB = new ShiftedTime(TimeSpan.FromDays(2));
-        var lease = TimeSpan.FromSeconds(30);
-        var a = new JobQueue(dbA, clockA, new JobQueueSettings("worker-a", lease));
-        var b = new JobQueue(dbB, clockB, new JobQueueSettings("worker-b", lease));
+        await using var workerA = await WorkerAsync("worker-a");
+        await using var workerB = await WorkerAsync("worker-b");
+        var (a, clockA, dbA) = (workerA.Queue, workerA.Clock, workerA.Db);
+        var (b, clockB, dbB) = (workerB.Queue, workerB.Clock, workerB.Db);
 
         var claimedByA = await a.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByA?.Id);
@@ -106,5 +117,37 @@ public sealed class JobQueueTests(StackFixture fixture)
         Assert.False(await a.FinishAsync(claimedByA!, JobState.Succeeded, null, null, CancellationToken.None));
         Assert.True(await b.FinishAsync(claimedByB, JobState.Succeeded, null, null, CancellationToken.None));
         Assert.Equal(JobState.Succeeded, (await dbA.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id)).State);
+    }
+
+    [Fact]
+    public async Task A_renewed_lease_outlives_its_first_term_and_a_lost_lease_cannot_be_renewed()
+    {
+        var id = (await EnqueueAsync(1))[0];
+        await using var workerA = await WorkerAsync("worker-a");
+        await using var workerB = await WorkerAsync("worker-b");
+        var (a, clockA, dbA) = (workerA.Queue, workerA.Clock, workerA.Db);
+        var (b, clockB, dbB) = (workerB.Queue, workerB.Clock, workerB.Db);
+
+        var claimedByA = await a.ClaimAsync(CancellationToken.None);
+        Assert.Equal(id, claimedByA?.Id);
+
+        // A works for longer than one lease, renewing as it goes: B never gets the job.
+        clockA.Offset += TimeSpan.FromSeconds(20);
+        Assert.True(await a.RenewAsync(claimedByA!, CancellationToken.None));
+        clockB.Offset += TimeSpan.FromSeconds(40);
+        Assert.Null(await b.ClaimAsync(CancellationToken.None));
+
+        // A stalls past its renewed lease; B takes the job, and A learns at its next renewal that it lost it.
+        clockB.Offset += TimeSpan.FromSeconds(20);
+        var claimedByB = await b.ClaimAsync(CancellationToken.None);
+        Assert.Equal(id, claimedByB?.Id);
+        Assert.False(await a.RenewAsync(claimedByA!, CancellationToken.None));
+        Assert.False(await a.ReleaseAsync(claimedByA!, CancellationToken.None));
+
+        // B stops (SIGTERM): the job is due again at once, its attempt not counted.
+        Assert.True(await b.ReleaseAsync(claimedByB!, CancellationToken.None));
+        var job = await dbB.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id);
+        Assert.Equal((JobState.Queued, 1), (job.State, job.Attempts));
+        Assert.Equal(id, (await b.ClaimAsync(CancellationToken.None))?.Id);
     }
 }

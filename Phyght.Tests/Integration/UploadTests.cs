@@ -168,37 +168,6 @@ public sealed partial class UploadTests(StackFixture fixture)
     private static void ResetPeakMemory(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
 
     [Fact]
-    public async Task A_job_left_running_by_a_dead_worker_is_finished_by_the_live_worker_after_its_lease()
-    {
-        var admin = await Accounts.AdminAsync(Stack);
-        var id = (await admin.CreateVideoAsync(new { title = "Orphaned job" }))["id"]!.GetValue<string>();
-        var (uploaded, _) = await UploadAsync(admin, Form(id, [("video", new StreamContent(File.OpenRead(await MediaFixtures.VideoAsync("mp4"))), "c.mp4")]));
-        Assert.Equal(HttpStatusCode.OK, uploaded);
-        await WaitForStatusAsync(admin, id, "ready");
-
-        // As if a worker had claimed a new job for this video and died: running, leased to it, lease lapsed.
-        var videoId = Guid.Parse(id);
-        await Database.ExecuteAsync(Stack, "UPDATE videos SET status = 'processing', duration = NULL WHERE id = @id", ("id", videoId));
-        var jobId = Guid.NewGuid();
-        await Database.ExecuteAsync(Stack, """
-            INSERT INTO processing_jobs (id, video_id, state, attempts, run_after, lease_until, leased_by, created_at, updated_at)
-            VALUES (@job, @id, 'running', 1, now(), now() - interval '1 second', 'dead-worker', now(), now())
-            """, ("job", jobId), ("id", videoId));
-
-        var job = await Eventually.ReturnsAsync(
-            async () => (State: await Database.ScalarAsync<string>(Stack, "SELECT state::text FROM processing_jobs WHERE id = @job", ("job", jobId)),
-                Worker: await Database.ScalarAsync<string>(Stack, "SELECT coalesce(leased_by, '') FROM processing_jobs WHERE id = @job", ("job", jobId))),
-            j => j.State == "succeeded",
-            TimeSpan.FromSeconds(60),
-            "the live worker takes the orphaned job and finishes it");
-        Assert.NotEqual("dead-worker", job.Worker);
-        Assert.Equal(2, await Database.ScalarAsync<int>(Stack, "SELECT attempts FROM processing_jobs WHERE id = @job", ("job", jobId)));
-        Assert.Equal("ready", await Database.ScalarAsync<string>(Stack, "SELECT status::text FROM videos WHERE id = @id", ("id", videoId)));
-        var duration = await Database.ScalarAsync<int>(Stack, "SELECT coalesce(duration, -1) FROM videos WHERE id = @id", ("id", videoId));
-        Assert.InRange(duration, 2, 4);
-    }
-
-    [Fact]
     public async Task An_uploads_trace_continues_through_the_job_into_the_worker_and_its_change_event()
     {
         var admin = await Accounts.AdminAsync(Stack);

@@ -14,7 +14,8 @@ public sealed class UnreadableMediaException(string reason) : Exception(reason);
 /// ffprobe and ffmpeg, run on files anyone with an upload role sends, so with as little reach as they can have: no
 /// environment (the worker's holds its database and storage credentials), no standard input, only local files
 /// (<c>-protocol_whitelist file</c>) and only the demuxers of the accepted formats (<c>-format_whitelist</c>: no playlist
-/// or concat demuxer that would open other files), and killed with their children past
+/// or concat demuxer that would open other files), under CPU-time and memory limits (<c>prlimit</c>), as the
+/// unprivileged user <c>nobody</c> when the worker runs as root (<c>setpriv</c>), and killed with their children past
 /// <see cref="ProcessingOptions.MediaToolSeconds"/> or when the job is cancelled.
 /// </summary>
 public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingOptions> options, ILogger<MediaProbe> logger)
@@ -23,10 +24,24 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
     internal const string Demuxers = "mov,matroska,webm,ogg,avi";
 
     private static readonly string[] Confined = ["-protocol_whitelist", "file", "-format_whitelist", Demuxers];
+    private static readonly bool IsRoot = Environment.UserName == "root";
+
+    /// <summary>A folder for one job's files that the tools can read from and write to even as <c>nobody</c>: others
+    /// may create files in it and open a file whose (random) name they know, but not list it.</summary>
+    public static DirectoryInfo CreateWorkFolder()
+    {
+        var folder = Directory.CreateTempSubdirectory("phyght-job-");
+        if (!OperatingSystem.IsWindows())
+        {
+            folder.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        }
+        return folder;
+    }
 
     public async Task<ProbeResult> ProbeAsync(string file, CancellationToken ct)
     {
-        var (exit, stdout, stderr) = await RunAsync("ffprobe", ["-v", "error", .. Confined, "-print_format", "json", "-show_format", "-show_streams", file], ct);
+        var (exit, stdout, stderr) = await RunAsync(options.Value.FfprobeCommand, ["-v", "error", .. Confined, "-print_format", "json", "-show_format", "-show_streams", file], ct);
         if (exit != 0)
         {
             throw new UnreadableMediaException($"ffprobe could not read the file: {FirstLine(stderr)}");
@@ -59,7 +74,7 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
     public async Task ThumbnailAsync(string file, double durationSeconds, string output, CancellationToken ct)
     {
         var at = Math.Min(1.0, durationSeconds / 2).ToString("0.###", CultureInfo.InvariantCulture);
-        var (exit, _, stderr) = await RunAsync("ffmpeg", ["-nostdin", "-v", "error", "-y", .. Confined, "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
+        var (exit, _, stderr) = await RunAsync(options.Value.FfmpegCommand, ["-nostdin", "-v", "error", "-y", .. Confined, "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
         if (exit != 0 || !File.Exists(output) || new FileInfo(output).Length == 0)
         {
             throw new UnreadableMediaException($"ffmpeg could not extract a thumbnail: {FirstLine(stderr)}");
@@ -68,7 +83,19 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
 
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string command, string[] args, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(command, args)
+        if (!IsInstalled(command))
+        {
+            // Not the file's fault: the attempt fails and is retried once the tools are there.
+            logger.LogError("{Command} is not installed: apt-get install -y ffmpeg", command);
+            throw new FileNotFoundException($"{command} is not installed.", command);
+        }
+        var limits = options.Value;
+        string[] boxed =
+        [
+            .. IsRoot ? (string[])["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] : [],
+            "prlimit", $"--cpu={limits.MediaToolSeconds}", $"--as={limits.MediaToolMemoryBytes}", "--", command, .. args,
+        ];
+        var psi = new ProcessStartInfo(boxed[0], boxed[1..])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -76,37 +103,30 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
         };
         psi.Environment.Clear();
         psi.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
-        Process process;
+        using var process = Process.Start(psi)!;
+        process.StandardInput.Close();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(options.Value.MediaToolSeconds));
+        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
         try
         {
-            process = Process.Start(psi)!;
+            await process.WaitForExitAsync(limit.Token);
+            return (process.ExitCode, await stdout, await stderr);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (OperationCanceledException)
         {
-            logger.LogError("{Command} is not installed: apt-get install -y ffmpeg", command);
-            throw;
-        }
-        using (process)
-        {
-            process.StandardInput.Close();
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(TimeSpan.FromSeconds(options.Value.MediaToolSeconds));
-            var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
-            var stderr = process.StandardError.ReadToEndAsync(limit.Token);
-            try
-            {
-                await process.WaitForExitAsync(limit.Token);
-                return (process.ExitCode, await stdout, await stderr);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                ct.ThrowIfCancellationRequested();
-                logger.LogWarning("{Command} ran past {Seconds} s and was killed (pid {Pid})", command, options.Value.MediaToolSeconds, process.Id);
-                throw new UnreadableMediaException($"{command} did not finish within {options.Value.MediaToolSeconds} s.");
-            }
+            process.Kill(entireProcessTree: true);
+            ct.ThrowIfCancellationRequested();
+            logger.LogWarning("{Command} ran past {Seconds} s and was killed (pid {Pid})", command, options.Value.MediaToolSeconds, process.Id);
+            throw new UnreadableMediaException($"{command} did not finish within {options.Value.MediaToolSeconds} s.");
         }
     }
+
+    private static bool IsInstalled(string command) => Path.IsPathRooted(command)
+        ? File.Exists(command)
+        : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(folder => File.Exists(Path.Combine(folder, command)));
 
     private static double? Number(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String

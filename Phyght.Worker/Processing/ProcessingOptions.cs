@@ -11,6 +11,10 @@ public sealed class ProcessingOptions
     public int PollMilliseconds { get; set; } = 500;
     /// <summary>How long ffprobe or ffmpeg may run on one file before it is killed and the video fails.</summary>
     public int MediaToolSeconds { get; set; } = 120;
+    /// <summary>The address space ffprobe or ffmpeg may use on one file.</summary>
+    public long MediaToolMemoryBytes { get; set; } = 3L << 30;
+    public string FfprobeCommand { get; set; } = "ffprobe";
+    public string FfmpegCommand { get; set; } = "ffmpeg";
     /// <summary>Names this worker in <c>leased_by</c> and logs.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 }

@@ -12,8 +12,8 @@ public static class ProcessingServiceExtensions
         builder.AddBlobServiceClient(ResourceNames.Blobs);
 
         builder.Services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section)
-            .Validate(o => o.LeaseSeconds > 0 && o.MaxAttempts > 0 && o.PollMilliseconds > 0 && o.MediaToolSeconds > 0,
-                $"{ProcessingOptions.Section}: LeaseSeconds, MaxAttempts, PollMilliseconds and MediaToolSeconds must be positive.")
+            .Validate(o => o.LeaseSeconds > 0 && o.MaxAttempts > 0 && o.PollMilliseconds > 0 && o.MediaToolSeconds > 0 && o.MediaToolMemoryBytes > 0,
+                $"{ProcessingOptions.Section}: LeaseSeconds, MaxAttempts, PollMilliseconds, MediaToolSeconds and MediaToolMemoryBytes must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ProcessingMetrics>();
         builder.Services.AddSingleton<MediaProbe>();

@@ -45,6 +45,53 @@ public sealed class ProcessingWorker(
         }
     }
 
+    /// <summary>Renews the lease every third of its length while the attempt runs; when it was lost (another worker
+    /// took the job), cancels the attempt, which also kills its ffmpeg.</summary>
+    private async Task KeepLeaseAsync(ProcessingJob job, CancellationTokenSource attempt)
+    {
+        var every = TimeSpan.FromSeconds(options.Value.LeaseSeconds / 3.0);
+        while (!attempt.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, attempt.Token);
+                await using var scope = scopes.CreateAsyncScope();
+                if (!await scope.ServiceProvider.GetRequiredService<JobQueue>().RenewAsync(job, attempt.Token))
+                {
+                    logger.LogWarning("Job {JobId} for video {VideoId}: lease lost to another worker; abandoning attempt {Attempt}", job.Id, job.VideoId, job.Attempts);
+                    await attempt.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException) when (attempt.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                // Tried again at the next tick; meanwhile the fence still guards the attempt's outcome.
+                logger.LogWarning(ex, "Job {JobId}: the lease could not be renewed", job.Id);
+            }
+        }
+    }
+
+    private static async Task StopRenewingAsync(CancellationTokenSource attempt, Task renewal)
+    {
+        await attempt.CancelAsync();
+        await renewal;
+    }
+
+    /// <summary>Dead-letters the job: the video first, while the job is still held (the fence of every outcome).</summary>
+    private async Task GiveUpAsync(AsyncServiceScope scope, JobQueue queue, VideoProcessor processor, ProcessingJob job, string reason, Exception? ex, CancellationToken ct)
+    {
+        var video = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().Videos.AsNoTracking()
+            .SingleOrDefaultAsync(v => v.Id == job.VideoId, ct);
+        if (video?.FilePath is { } path)
+        {
+            await processor.MarkFailedAsync(job, path, reason, ct);
+        }
+        Finished(await queue.DeadLetterAsync(job, reason, ct), job, "dead");
+        logger.LogError(ex, "Job {JobId} for video {VideoId} is dead after {Attempts} attempts: {Reason}", job.Id, job.VideoId, job.Attempts, reason);
+    }
+
     /// <summary>Runs the next job; false when none was waiting.</summary>
     private async Task<bool> RunOneAsync(CancellationToken ct)
     {
@@ -68,25 +115,40 @@ public sealed class ProcessingWorker(
 
         var started = Stopwatch.GetTimestamp();
         var processor = scope.ServiceProvider.GetRequiredService<VideoProcessor>();
+        // Each claim counts an attempt, so a file that kills its worker every time ends here rather than forever.
+        if (job.Attempts > options.Value.MaxAttempts)
+        {
+            await GiveUpAsync(scope, queue, processor, job, $"the worker stopped during each of {job.Attempts - 1} attempts", null, ct);
+            return true;
+        }
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewal = KeepLeaseAsync(job, attempt);
         try
         {
-            await processor.ProcessAsync(job, ct);
+            await processor.ProcessAsync(job, attempt.Token);
+            await StopRenewingAsync(attempt, renewal);
             Finished(await queue.SucceedAsync(job, ct), job, "done");
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            await StopRenewingAsync(attempt, renewal);
+            // Stopping (SIGTERM): the job goes back at once, the attempt uncounted, rather than waiting out the lease.
+            var released = await queue.ReleaseAsync(job, CancellationToken.None);
+            logger.LogInformation("Worker stopping: job {JobId} for video {VideoId} {Outcome}", job.Id, job.VideoId, released ? "released" : "was no longer held");
+            throw;
+        }
+        catch (OperationCanceledException) when (attempt.IsCancellationRequested)
+        {
+            await StopRenewingAsync(attempt, renewal);
+            Finished(false, job, "lease_lost");
+        }
+        catch (Exception ex)
+        {
+            await StopRenewingAsync(attempt, renewal);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             if (job.Attempts >= options.Value.MaxAttempts)
             {
-                // The video first, while the job is still held (the fence of every outcome), then the job.
-                var video = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().Videos.AsNoTracking()
-                    .SingleOrDefaultAsync(v => v.Id == job.VideoId, ct);
-                if (video?.FilePath is { } path)
-                {
-                    await processor.MarkFailedAsync(job, path, $"Processing failed after {job.Attempts} attempts: {ex.Message}", ct);
-                }
-                Finished(await queue.DeadLetterAsync(job, ex.Message, ct), job, "dead");
-                logger.LogError(ex, "Job {JobId} for video {VideoId} is dead after {Attempts} attempts", job.Id, job.VideoId, job.Attempts);
+                await GiveUpAsync(scope, queue, processor, job, $"Processing failed after {job.Attempts} attempts: {ex.Message}", ex, ct);
             }
             else
             {

@@ -27,7 +27,7 @@ public sealed class VideoProcessor(
             logger.LogInformation("Job {JobId}: video {VideoId} is gone or has no file; nothing to do", job.Id, job.VideoId);
             return false;
         }
-        var work = Directory.CreateTempSubdirectory("phyght-job-");
+        var work = MediaProbe.CreateWorkFolder();
         try
         {
             var file = Path.Combine(work.FullName, Path.GetFileName(name));

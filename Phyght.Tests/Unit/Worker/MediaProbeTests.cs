@@ -10,13 +10,21 @@ namespace Phyght.Tests.Unit.Worker;
 /// <summary>The worker's ffprobe and ffmpeg on hostile files (real ffmpeg, no server): each reads the one file it is given.</summary>
 public sealed class MediaProbeTests
 {
-    private static MediaProbe Probe() => new(Options.Create(new ProcessingOptions()), NullLogger<MediaProbe>.Instance);
+    private static MediaProbe Probe(ProcessingOptions? options = null) => new(Options.Create(options ?? new ProcessingOptions()), NullLogger<MediaProbe>.Instance);
+
+    /// <summary>A copy of the file in a job's work folder, where the tools (as <c>nobody</c> under root) may read it.</summary>
+    private static string Staged(string file)
+    {
+        var copy = Path.Combine(MediaProbe.CreateWorkFolder().FullName, Path.GetFileName(file));
+        File.Copy(file, copy);
+        return copy;
+    }
 
     [Theory]
     [MemberData(nameof(MediaFixtures.VideoFormats), MemberType = typeof(MediaFixtures))]
     public async Task Every_accepted_format_is_read(string format)
     {
-        var result = await Probe().ProbeAsync(await MediaFixtures.VideoAsync(format), CancellationToken.None);
+        var result = await Probe().ProbeAsync(Staged(await MediaFixtures.VideoAsync(format)), CancellationToken.None);
         Assert.InRange(result.DurationSeconds, 2.5, 3.5);
     }
 
@@ -24,8 +32,8 @@ public sealed class MediaProbeTests
     public async Task A_playlist_that_points_at_other_files_is_not_followed()
     {
         // An HLS playlist whose one segment is a real clip elsewhere on the disk (it could as well name a secret).
-        var clip = await MediaFixtures.VideoAsync("mp4");
-        var playlist = Path.Combine(Path.GetTempPath(), $"phyght-playlist-{Guid.NewGuid():N}.mp4");
+        var clip = Staged(await MediaFixtures.VideoAsync("mp4"));
+        var playlist = Path.Combine(Path.GetDirectoryName(clip)!, "playlist.mp4");
         await File.WriteAllTextAsync(playlist, $"#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3.0,\nfile://{clip}\n#EXT-X-ENDLIST\n");
         try
         {
@@ -41,20 +49,45 @@ public sealed class MediaProbeTests
     public async Task A_tool_past_its_time_limit_is_killed_and_the_file_counts_as_unreadable()
     {
         // A FIFO nobody writes to: ffprobe blocks opening it until it is killed.
-        var fifo = Path.Combine(Path.GetTempPath(), $"phyght-fifo-{Guid.NewGuid():N}.mp4");
+        var fifo = Path.Combine(MediaProbe.CreateWorkFolder().FullName, "hangs.mp4");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
         {
             await mkfifo.WaitForExitAsync();
         }
         try
         {
-            var probe = new MediaProbe(Options.Create(new ProcessingOptions { MediaToolSeconds = 1 }), NullLogger<MediaProbe>.Instance);
-            var refused = await Assert.ThrowsAsync<UnreadableMediaException>(() => probe.ProbeAsync(fifo, CancellationToken.None));
+            var refused = await Assert.ThrowsAsync<UnreadableMediaException>(() =>
+                Probe(new ProcessingOptions { MediaToolSeconds = 1 }).ProbeAsync(fifo, CancellationToken.None));
             Assert.Contains("did not finish within 1 s", refused.Message);
         }
         finally
         {
             File.Delete(fifo);
         }
+    }
+
+    [Fact]
+    public async Task The_tools_see_no_environment_but_PATH_and_run_as_nobody_under_root()
+    {
+        // A stand-in for ffprobe that writes down who it runs as and what environment it got, in a process whose
+        // environment holds a connection string.
+        var folder = MediaProbe.CreateWorkFolder().FullName;
+        var seen = Path.Combine(folder, "seen");
+        var fake = Path.Combine(folder, "ffprobe");
+        await File.WriteAllTextAsync(fake, $"#!/bin/sh\n{{ id -un; env; }} > {seen}\nexit 1\n");
+        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
+        Environment.SetEnvironmentVariable("ConnectionStrings__phyght_probe_test", "Host=db;Password=secret");
+        try
+        {
+            await Assert.ThrowsAsync<UnreadableMediaException>(() =>
+                Probe(new ProcessingOptions { FfprobeCommand = fake }).ProbeAsync(fake, CancellationToken.None));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ConnectionStrings__phyght_probe_test", null);
+        }
+        var lines = await File.ReadAllLinesAsync(seen);
+        Assert.Equal(Environment.UserName == "root" ? "nobody" : Environment.UserName, lines[0]);
+        Assert.Equal(["PATH", "PWD"], lines[1..].Select(l => l.Split('=')[0]).Where(n => n is not ("SHLVL" or "_")).Order());
     }
 }
