@@ -5,8 +5,8 @@ using StackExchange.Redis;
 
 namespace Phyght.Api.Realtime;
 
-/// <summary>Every API instance subscribes to the change channel on Redis and delivers each event to its own
-/// connections. Pub/sub forgets what it sent while a subscriber was away, so when the Redis connection comes back
+/// <summary>Every API instance subscribes to the change channel on Redis and delivers each event, read from the
+/// change feed by the seq the message names, to its own connections. Pub/sub forgets what it sent while a subscriber was away, so when the Redis connection comes back
 /// this instance catches up from the change feed past the last seq it delivered (clients de-duplicate by seq).</summary>
 public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
@@ -32,7 +32,12 @@ public sealed class ChangeFanout(
         {
             try
             {
-                await DeliverAsync(ChangeMessage.Parse(message.Message));
+                if (long.TryParse(message.Message.ToString(), out var seq) && !_delivered.ContainsKey(seq))
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await DeliverAsync(await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
+                        .SingleOrDefaultAsync(c => c.Seq == seq));
+                }
             }
             catch (Exception ex)
             {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Phyght.Core.Data;
@@ -6,8 +5,10 @@ using StackExchange.Redis;
 
 namespace Phyght.Core.Realtime;
 
-/// <summary>Publishes committed outbox rows on Redis pub/sub, where every API instance picks them up. A row whose
-/// publish fails stays unpublished and is sent again by the outbox drainer; subscribers de-duplicate by seq.</summary>
+/// <summary>Publishes committed outbox rows on Redis pub/sub, where every API instance picks them up. A message is a
+/// row's seq only: each instance reads what it delivers from the change feed, so a message carries no authority (a
+/// forged one names a row that exists, delivered once, or none). A row whose publish fails stays unpublished and is
+/// sent again by the outbox drainer; subscribers de-duplicate by seq.</summary>
 public sealed class ChangePublisher(
     IConnectionMultiplexer redis,
     PhyghtDbContext db,
@@ -44,7 +45,7 @@ public sealed class ChangePublisher(
             var subscriber = redis.GetSubscriber();
             foreach (var change in changes.OrderBy(c => c.Seq))
             {
-                await subscriber.PublishAsync(Channel, JsonSerializer.Serialize(change, ChangeMessage.Json));
+                await subscriber.PublishAsync(Channel, change.Seq);
             }
             var seqs = changes.Select(c => c.Seq).ToList();
             var now = time.GetUtcNow();
@@ -55,11 +56,4 @@ public sealed class ChangePublisher(
             logger.LogWarning(ex, "Could not publish {Count} changes now; the outbox drainer will send them", changes.Count);
         }
     }
-}
-
-public static class ChangeMessage
-{
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public static ChangeEvent? Parse(string? message) => message is null ? null : JsonSerializer.Deserialize<ChangeEvent>(message, Json);
 }

@@ -54,4 +54,38 @@ public sealed class RealtimeAccessTests(StackFixture fixture)
         await Eventually.HoldsAsync(() => listener.Connection.State == HubConnectionState.Disconnected,
             TimeSpan.FromSeconds(30), "the server closes the connection once the token has expired");
     }
+
+    [Fact]
+    public async Task A_forged_change_message_reaches_no_subscriber()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Genuine" }))["id"]!.GetValue<string>();
+        await using var listener = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await listener.Connection.InvokeAsync("SubscribeAll");
+
+        // Even a process that has Redis's password cannot make an instance deliver what the change feed does not hold.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(await Stack.ConnectionStringAsync("redis")))
+        {
+            var channel = StackExchange.Redis.RedisChannel.Literal("phyght:changes");
+            // A message as they once were (the whole event), with a real snapshot whose title is changed.
+            var snapshot = await Database.ScalarAsync<string>(Stack, "SELECT snapshot::text FROM change_feed WHERE video_id = @id ORDER BY seq DESC LIMIT 1", ("id", Guid.Parse(id)));
+            var forged = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                seq = 999999999,
+                videoId = id,
+                eventType = "UPDATE",
+                snapshot = snapshot.Replace("\"Genuine\"", "\"Forged\""),
+                createdAt = DateTimeOffset.UtcNow,
+            });
+            await redis.GetSubscriber().PublishAsync(channel, forged);
+            await redis.GetSubscriber().PublishAsync(channel, "999999999");
+        }
+        await admin.PutAsync($"/videos-update/{id}", new { title = "Genuine, edited" });
+
+        // Messages reach an instance in order: once the real edit is here, the forgeries were already handled.
+        await Eventually.HoldsAsync(() => listener.For(id).Any(e => e.GetProperty("new").GetProperty("title").GetString() == "Genuine, edited"),
+            TimeSpan.FromSeconds(10), "the real edit arrives");
+        Assert.DoesNotContain(listener.For(id), e => e.GetProperty("new").GetProperty("title").GetString() == "Forged");
+        Assert.DoesNotContain(listener.Events, e => e.GetProperty("seq").GetInt64() == 999999999);
+    }
 }
