@@ -10,4 +10,8 @@ public sealed class ApiOptions
 
     /// <summary>The longest a request's SQL statement may run (PostgreSQL's <c>statement_timeout</c>); past it → 503.</summary>
     public int StatementTimeoutMilliseconds { get; set; } = 5_000;
+
+    /// <summary>The API's address as browsers reach it, for the media links in responses (<c>video_url</c>); the
+    /// AppHost sets it. Unset, links are relative to the API.</summary>
+    public string? PublicUrl { get; set; }
 }

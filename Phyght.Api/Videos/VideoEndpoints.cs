@@ -38,6 +38,8 @@ public static class VideoEndpoints
             .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: false)).WithIdempotency();
         videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(Policies.CanDelete);
         videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("CountView");
+        videos.MapGet("/videos/{id:guid}/media/{kind}", MediaAsync).WithName("GetVideoMedia")
+            .WithSummary("Redirects to the video's file or thumbnail while anyone may read the video (the links in video_url and thumbnail_url).");
         return routes;
     }
 
@@ -86,6 +88,22 @@ public static class VideoEndpoints
         var video = await cache.VideoAsync(id, staff, async token =>
             await catalog.FindReadableAsync(id, staff, token) is { } found ? responses.From(found) : null, ct);
         return video is not null ? TypedResults.Ok(video) : Problems.NotFound("The video");
+    }
+
+    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> MediaAsync(
+        Guid id, string kind, VideoQueries catalog, VideoResponses responses, VideoUrls urls, CatalogCache cache, CancellationToken ct)
+    {
+        if (kind is not (VideoUrls.VideoKind or VideoUrls.ThumbnailKind))
+        {
+            return Problems.NotFound("The media");
+        }
+        // Checked at every fetch, as a reader without a token: a deleted or unpublished video's links stop at once.
+        var video = await cache.VideoAsync(id, staff: false, async token =>
+            await catalog.FindReadableAsync(id, staff: false, token) is { } found ? responses.From(found) : null, ct);
+        var path = kind == VideoUrls.VideoKind ? video?.FilePath : video?.ThumbnailPath;
+        return urls.SignedUrl(path, VideoUrls.RedirectLifetime) is { } url
+            ? TypedResults.Redirect(url)
+            : Problems.NotFound($"The video's {kind}");
     }
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(

@@ -45,7 +45,7 @@ public sealed record VideoListResponse(IReadOnlyList<VideoResponse> Videos, Pagi
 
 public sealed record DeleteResponse(Guid Id, string Deleted);
 
-/// <summary>Builds responses; URLs are short-lived read links a browser can fetch directly (range requests work).</summary>
+/// <summary>Builds responses; URLs are links a browser can fetch directly (range requests work), see <see cref="VideoUrls"/>.</summary>
 public sealed class VideoResponses(VideoUrls urls)
 {
     public VideoResponse From(Video video) => new(
@@ -61,8 +61,8 @@ public sealed class VideoResponses(VideoUrls urls)
         video.MimeType,
         video.FilePath,
         video.ThumbnailPath,
-        urls.ReadUrl(video.FilePath),
-        urls.ReadUrl(video.ThumbnailPath),
+        urls.LinkTo(video, VideoUrls.VideoKind),
+        urls.LinkTo(video, VideoUrls.ThumbnailKind),
         video.ViewCount,
         DocumentJson.DeserializeClock(video.VectorClock).Entries,
         video.Version,

@@ -18,8 +18,10 @@ public static class ApiResourceExtensions
         ApiDatabase database,
         IResourceBuilder<RedisExecutableResource> redis,
         IResourceBuilder<AzuriteBlobsResource> blobs,
-        ParameterResource jwtSigningKey) =>
-        builder.AddProject<Projects.Phyght_Api>(name)
+        ParameterResource jwtSigningKey)
+    {
+        var api = builder.AddProject<Projects.Phyght_Api>(name);
+        return api
             .WithReference(database.Login, connectionName: "phyght")
             .WithReference(database.AccountsLogin, connectionName: "phyght-accounts")
             .WaitForCompletion(database.Migrations)
@@ -38,7 +40,10 @@ public static class ApiResourceExtensions
             .WithConfigurationSection("Storage")
             .WithServiceDefaults()
             .WithApiReferenceLinks()
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            // Where browsers reach this instance: the media links in responses point here.
+            .WithEnvironment("Api__PublicUrl", api.GetEndpoint("http"));
+    }
 
     /// <summary>
     /// With <c>Phyght:SecondApiInstance=true</c>, a second API instance (<c>api-b</c>) on a port of its own, so tests can
