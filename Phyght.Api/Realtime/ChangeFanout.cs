@@ -46,35 +46,61 @@ public sealed class ChangeFanout(
         });
     }
 
+    /// <summary>
+    /// Events published while Redis was away, read from the change feed. Seqs are handed out in commit order
+    /// (<see cref="Phyght.Core.Videos.VideoWriter"/>), so reading after a seq misses nothing committed later; the read
+    /// starts <see cref="InFlightMargin"/> seqs before the highest this instance delivered, for events that were still on
+    /// their way through Redis when it went (those already delivered are skipped). Retried while the database is away.
+    /// </summary>
     private async Task CatchUpAsync()
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var after = Interlocked.Read(ref _lastSeq);
-            var missed = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
-                .Where(c => c.Seq > after).OrderBy(c => c.Seq).Take(10_000).ToListAsync();
-            logger.LogInformation("Redis is back: catching up {Count} changes after seq {Seq}", missed.Count, after);
-            foreach (var change in missed)
+            try
             {
-                await DeliverAsync(change);
+                var after = Math.Max(0, Interlocked.Read(ref _lastSeq) - InFlightMargin);
+                var from = after;
+                var delivered = 0;
+                while (true)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var page = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
+                        .Where(c => c.Seq > after).OrderBy(c => c.Seq).Take(CatchUpPage).ToListAsync();
+                    foreach (var change in page)
+                    {
+                        delivered += await DeliverAsync(change) ? 1 : 0;
+                    }
+                    if (page.Count < CatchUpPage)
+                    {
+                        break;
+                    }
+                    after = page[^1].Seq;
+                }
+                logger.LogInformation("Redis is back: caught up {Count} undelivered changes after seq {Seq}", delivered, from);
+                return;
             }
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not catch up from the change feed");
+            catch (Exception ex) when (attempt < 5)
+            {
+                logger.LogWarning(ex, "Could not catch up from the change feed (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not catch up from the change feed after {Attempts} attempts", attempt);
+                return;
+            }
         }
     }
 
-    private async Task DeliverAsync(ChangeEvent? change)
+    private const long InFlightMargin = 1_000;
+    private const int CatchUpPage = 1_000;
+
+    /// <summary>Delivers the change to this instance's subscribers; false when it was delivered before (or is none).</summary>
+    private async Task<bool> DeliverAsync(ChangeEvent? change)
     {
-        if (change is null)
+        if (change is null || !_delivered.TryAdd(change.Seq, 0))
         {
-            return;
-        }
-        if (!_delivered.TryAdd(change.Seq, 0))
-        {
-            return;
+            return false;
         }
         if (_delivered.Count > 50_000)
         {
@@ -97,6 +123,7 @@ public sealed class ChangeFanout(
         await cache.EvictAsync(change.VideoId);
         var (message, isPublic) = VideoChangedMessage.From(change, responses);
         subscribers.Deliver(message, change.VideoId, isPublic, change.CreatedAt);
+        return true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(ChangePublisher.Channel);

@@ -4,11 +4,13 @@ using Phyght.Core.Videos;
 
 namespace Phyght.Core.Data;
 
-/// <summary>Keys of PostgreSQL advisory locks: each serializes one kind of start-up work across instances.</summary>
+/// <summary>Keys of PostgreSQL advisory locks: each serializes one kind of work across instances.</summary>
 public static class AdvisoryLocks
 {
     public const long Migrations = 7_162_533;
     public const long BootstrapAdmin = 7_162_534;
+    /// <summary>Held by a writer from its change-feed insert to its commit (see <see cref="Videos.VideoWriter"/>).</summary>
+    public const long ChangeFeedOrder = 7_162_535;
 }
 
 /// <summary>

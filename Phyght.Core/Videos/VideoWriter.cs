@@ -8,8 +8,8 @@ namespace Phyght.Core.Videos;
 
 /// <summary>
 /// The one door through which every change to a video is written, by the API and the worker alike: begin, lock the
-/// video's row, let the caller change it (<see cref="VideoEdit"/>), record the change-feed row when something changed,
-/// save, commit, then publish and delete replaced blobs. Nothing after the commit can fail the caller or undo it:
+/// video's row, let the caller change it (<see cref="VideoEdit"/>), save, record the change-feed row (in commit order)
+/// when something changed, commit, then publish and delete replaced blobs. Nothing after the commit can fail the caller or undo it:
 /// an unpublished change is sent by the outbox drainer, a blob that could not be deleted is only logged.
 /// </summary>
 public sealed class VideoWriter(
@@ -67,6 +67,11 @@ public sealed class VideoWriter(
         {
             db.Videos.Remove(video);
         }
+        await db.SaveChangesAsync(ct);
+        // The change-feed row last, under one lock every writer holds from here to its commit: seqs are handed out
+        // in commit order, so a reader that resumes after a seq (an instance after a Redis outage, a client replaying)
+        // can never meet a smaller seq committed later. Held for one insert and the commit.
+        await db.AdvisoryTransactionLockAsync(AdvisoryLocks.ChangeFeedOrder, ct);
         var change = ChangeEvents.Of(video, eventType, edit.Now);
         db.ChangeFeed.Add(change);
         await db.SaveChangesAsync(ct);
