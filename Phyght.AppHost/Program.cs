@@ -29,6 +29,7 @@ builder.AddProject<Projects.Phyght_Worker>("worker")
     .WithReference(blobs).WaitFor(blobs)
     .WaitFor(api)
     .WithConfigurationSection("Processing")
+    .WithConfigurationSection("Housekeeping")
     .WithServiceDefaults()
     .WithHttpHealthCheck("/health");
 

@@ -88,6 +88,8 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             change.Property(c => c.Snapshot).HasColumnType("jsonb");
             change.HasIndex(c => new { c.VideoId, c.Seq });
             change.HasIndex(c => c.Seq).HasFilter("published_at IS NULL").HasDatabaseName("ix_change_feed_unpublished");
+            // Retention removes by age (the worker's housekeeping).
+            change.HasIndex(c => c.CreatedAt);
         });
 
         model.Entity<ProcessingJob>(job =>

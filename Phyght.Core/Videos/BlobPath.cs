@@ -20,4 +20,19 @@ public static class BlobPath
         name = slash > 0 ? path![(slash + 1)..] : "";
         return slash > 0 && name.Length > 0;
     }
+
+    /// <summary>Reads a blob name of this layout: the video it belongs to and when it was written.</summary>
+    public static bool TryParseName(string name, out Guid videoId, out DateTimeOffset writtenAt)
+    {
+        videoId = Guid.Empty;
+        writtenAt = default;
+        var slash = name.IndexOf('/');
+        var stamp = slash > 0 ? name[(slash + 1)..].Split('.', '_')[0] : "";
+        if (slash <= 0 || !Guid.TryParse(name[..slash], out videoId) || !long.TryParse(stamp, out var unixMs) || unixMs < 0)
+        {
+            return false;
+        }
+        writtenAt = DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(unixMs, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()));
+        return true;
+    }
 }

@@ -63,6 +63,8 @@ public sealed class PhyghtStack : IAsyncDisposable
             "--Auth:SignIn:FreeFailuresPerAddress=100000",
             // Small enough that a test can overflow a stalled client's queue quickly.
             "--Realtime:ClientQueueLimit=100",
+            // Housekeeping every few seconds, so its tests need not wait ten minutes.
+            "--Housekeeping:IntervalSeconds=3",
             .. extraArgs ?? [],
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Phyght_AppHost>(

@@ -25,6 +25,11 @@ public static class ProcessingServiceExtensions
         builder.AddVideoWriter();
         builder.Services.AddScoped<VideoProcessor>();
         builder.Services.AddHostedService<ProcessingWorker>();
+        builder.Services.AddOptions<Housekeeping.HousekeepingOptions>().BindConfiguration(Housekeeping.HousekeepingOptions.Section)
+            .Validate(o => o.IntervalSeconds > 0 && o.ChangeFeedDays > 0 && o.FinishedJobDays > 0 && o.OrphanGraceMinutes > 0,
+                $"{Housekeeping.HousekeepingOptions.Section}: every setting must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<Housekeeping.Housekeeper>();
         // Transient storage and network faults inside one attempt; a failed attempt as a whole is retried later
         // with backoff through the job row (run_after), so a crash loses nothing.
         builder.Services.AddSingleton(new ResiliencePipelineBuilder()

@@ -147,6 +147,9 @@ namespace Phyght.Core.Data.Migrations
                     b.HasKey("Seq")
                         .HasName("pk_change_feed");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_change_feed_created_at");
+
                     b.HasIndex("Seq")
                         .HasDatabaseName("ix_change_feed_unpublished")
                         .HasFilter("published_at IS NULL");
