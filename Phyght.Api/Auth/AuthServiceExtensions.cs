@@ -82,6 +82,9 @@ public static class AuthServiceExtensions
         builder.Services.ConfigureDbContext<PhyghtDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<CallerDatabaseSession>()));
         builder.Services.ConfigureDbContext<AccountsDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<CallerDatabaseSession>()));
         builder.Services.AddScoped<Caller>();
+        builder.Services.AddOptions<RoleCacheOptions>().BindConfiguration(RoleCacheOptions.Section)
+            .Validate(o => o.Seconds > 0, $"{RoleCacheOptions.Section}:Seconds must be positive.").ValidateOnStart();
+        builder.Services.AddSingleton<RoleCache>();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<BootstrapAdmin>();
         builder.Services.AddRateLimits(builder.Configuration);

@@ -2,8 +2,9 @@ using Phyght.Core.Accounts;
 
 namespace Phyght.Api.Auth;
 
-/// <summary>Who is calling: the user id from the token, and the role the database gives that user (read once per request).</summary>
-public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
+/// <summary>Who is calling: the user id from the token, and the role the database gives that user (once per request,
+/// through the instance's <see cref="RoleCache"/>).</summary>
+public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db, RoleCache roles)
 {
     private UserRole? _role;
     private bool _loaded;
@@ -18,7 +19,7 @@ public sealed class Caller(IHttpContextAccessor accessor, PhyghtDbContext db)
             _loaded = true;
             if (UserId is { } id)
             {
-                _role = await db.RoleOfAsync(id, ct);
+                _role = await roles.RoleOfAsync(id, () => db.RoleOfAsync(id, ct));
             }
         }
         return _role;

@@ -21,7 +21,8 @@ public sealed class StoredRoleRequirement(params UserRole[] roles) : IAuthorizat
     public IReadOnlyList<UserRole> Roles { get; } = roles;
 }
 
-/// <summary>Reads the caller's role from the database (per request), so a lowered role takes effect at once.</summary>
+/// <summary>Reads the caller's stored role (through the <see cref="RoleCache"/>, which a role change clears on every
+/// instance), so a lowered role takes effect at once.</summary>
 public sealed class StoredRoleHandler(Caller caller) : AuthorizationHandler<StoredRoleRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, StoredRoleRequirement requirement)

@@ -60,6 +60,9 @@ public static class ProblemDetailsExtensions
                         return (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request took too long; nothing was changed. Retry shortly.");
                     case Phyght.Core.Videos.InvalidVideoTransitionException transition:
                         return (StatusCodes.Status409Conflict, "Conflict", transition.Message);
+                    // Row level security refused what the API's own check let through (the role changed meanwhile).
+                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege }:
+                        return (StatusCodes.Status403Forbidden, "Forbidden", "Your current role does not allow this; nothing was changed.");
                 }
             }
             return (0, "", "");

@@ -13,6 +13,7 @@ public sealed class RoleChanges(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopes,
     Subscribers subscribers,
+    Auth.RoleCache roles,
     ILogger<RoleChanges> logger) : IHostedService
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("phyght:roles");
@@ -34,7 +35,11 @@ public sealed class RoleChanges(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        redis.ConnectionRestored += (_, _) => _ = ReauthorizeAsync(subscribers.ConnectedUsers());
+        redis.ConnectionRestored += (_, _) =>
+        {
+            roles.ForgetAll();
+            _ = ReauthorizeAsync(subscribers.ConnectedUsers());
+        };
         var queue = await redis.GetSubscriber().SubscribeAsync(Channel);
         queue.OnMessage(message => Guid.TryParse(message.Message.ToString(), out var user) ? ReauthorizeAsync([user]) : Task.CompletedTask);
     }
@@ -47,6 +52,7 @@ public sealed class RoleChanges(
             var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
             foreach (var user in users)
             {
+                roles.Forget(user);
                 var staff = VideoAccess.IsStaff(await db.RoleOfAsync(user, CancellationToken.None));
                 var changed = subscribers.SetStaff(user, staff);
                 if (changed > 0)

@@ -31,6 +31,7 @@ public static class ApiResourceExtensions
             .WithBootstrapAdmin()
             .WithConfigurationSection("Auth:External")
             .WithConfigurationSection("Auth:SignIn")
+            .WithConfigurationSection("Auth:Roles")
             .WithConfigurationSection("Api")
             .WithConfigurationSection("Sync")
             .WithConfigurationSection("ForwardedHeaders")

@@ -42,6 +42,23 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_role_lowered_through_one_instance_applies_on_the_other_within_seconds_not_at_its_cache_expiry()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var draft = (await admin.CreateVideoAsync(new { title = "Staff only" }))["id"]!.GetValue<string>();
+        var moderator = await Accounts.NewAsync(Stack, "moderator");
+        var moderatorOnB = moderator.On(Stack.App.CreateHttpClient("api-b"));
+        // B now remembers the role (Auth:Roles:Seconds, 30 s) and has the draft cached for staff.
+        Assert.Equal(HttpStatusCode.OK, (await moderatorOnB.GetAsync($"/videos-update/{draft}")).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/profiles/{moderator.Id}/role", new { role = "user" })).Status);
+
+        await Eventually.ReturnsAsync(async () => (await moderatorOnB.GetAsync($"/videos-update/{draft}")).Status,
+            status => status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(5), "B stops serving the draft to the demoted moderator");
+        Assert.Equal(HttpStatusCode.Forbidden, (await moderatorOnB.PostAsync("/videos", new { title = "After the demotion" })).Status);
+    }
+
+    [Fact]
     public async Task A_change_through_one_instance_is_in_the_other_instances_cached_lists_within_a_second()
     {
         var admin = await Accounts.AdminAsync(Stack);
