@@ -29,8 +29,21 @@ public sealed class CatalogCache(HybridCache cache, Microsoft.Extensions.Options
     public ValueTask<VideoResponse?> VideoAsync(Guid id, bool staff, Func<CancellationToken, ValueTask<VideoResponse?>> load, CancellationToken ct) =>
         GetOrLoadAsync($"videos:one:{VideoAccess.Audience(staff)}:{id}", load, [ListsTag, VideoTag(id)], ct);
 
-    private ValueTask<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, ValueTask<T>> load, string[] tags, CancellationToken ct) =>
-        options.Value.Seconds > 0 ? cache.GetOrCreateAsync(key, load, _entry, tags, ct) : load(ct);
+    private ValueTask<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, ValueTask<T>> load, string[] tags, CancellationToken ct)
+    {
+        if (options.Value.Seconds <= 0)
+        {
+            return load(ct);
+        }
+        // HybridCache runs the load on a work item of its own, where the request's trace is not current: its queries
+        // would start traces of their own. The load continues the request's trace instead.
+        var request = System.Diagnostics.Activity.Current;
+        return cache.GetOrCreateAsync(key, token =>
+        {
+            System.Diagnostics.Activity.Current ??= request;
+            return load(token);
+        }, _entry, tags, ct);
+    }
 
     public ValueTask EvictAsync(Guid videoId, CancellationToken ct = default) => cache.RemoveByTagAsync([ListsTag, VideoTag(videoId)], ct);
 

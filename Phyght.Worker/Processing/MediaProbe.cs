@@ -26,27 +26,27 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
     private static readonly string[] Confined = ["-protocol_whitelist", "file", "-format_whitelist", Demuxers];
     private static readonly bool IsRoot = Environment.UserName == "root";
 
-    /// <summary>A folder for one job's files that the tools can read from and write to even as <c>nobody</c>: others
-    /// may create files in it and open a file whose (random) name they know, but not list it.</summary>
+    /// <summary>A folder for one job's files that the tools (as <c>nobody</c>) can read a file from when they know its
+    /// (random) name, but neither list nor write: what they make comes back on their standard output.</summary>
     public static DirectoryInfo CreateWorkFolder()
     {
         var folder = Directory.CreateTempSubdirectory("phyght-job-");
         if (!OperatingSystem.IsWindows())
         {
             folder.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         }
         return folder;
     }
 
     public async Task<ProbeResult> ProbeAsync(string file, CancellationToken ct)
     {
-        var (exit, stdout, stderr) = await RunAsync(options.Value.FfprobeCommand, ["-v", "error", .. Confined, "-print_format", "json", "-show_format", "-show_streams", file], ct);
+        var (exit, output, stderr) = await RunAsync(options.Value.FfprobeCommand, ["-v", "error", .. Confined, "-print_format", "json", "-show_format", "-show_streams", file], ct);
         if (exit != 0)
         {
             throw new UnreadableMediaException($"ffprobe could not read the file: {FirstLine(stderr)}");
         }
-        using var json = JsonDocument.Parse(stdout);
+        using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
         var video = root.TryGetProperty("streams", out var streams)
             ? streams.EnumerateArray().FirstOrDefault(s => s.TryGetProperty("codec_type", out var t) && t.GetString() == "video")
@@ -70,18 +70,21 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
             format.TryGetProperty("format_name", out var name) ? name.GetString() ?? "" : "");
     }
 
-    /// <summary>One JPEG frame from a second into the video (or its middle, for shorter clips).</summary>
-    public async Task ThumbnailAsync(string file, double durationSeconds, string output, CancellationToken ct)
+    /// <summary>One JPEG frame from a second into the video (or its middle, for shorter clips), as bytes: ffmpeg writes
+    /// it to its standard output, never to a file the worker would then read.</summary>
+    public async Task<byte[]> ThumbnailAsync(string file, double durationSeconds, CancellationToken ct)
     {
         var at = Math.Min(1.0, durationSeconds / 2).ToString("0.###", CultureInfo.InvariantCulture);
-        var (exit, _, stderr) = await RunAsync(options.Value.FfmpegCommand, ["-nostdin", "-v", "error", "-y", .. Confined, "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", output], ct);
-        if (exit != 0 || !File.Exists(output) || new FileInfo(output).Length == 0)
+        var (exit, jpeg, stderr) = await RunAsync(options.Value.FfmpegCommand,
+            ["-nostdin", "-v", "error", .. Confined, "-ss", at, "-i", file, "-frames:v", "1", "-vf", "scale=640:-2", "-f", "image2pipe", "-c:v", "mjpeg", "pipe:1"], ct);
+        if (exit != 0 || jpeg.Length < 3 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
         {
             throw new UnreadableMediaException($"ffmpeg could not extract a thumbnail: {FirstLine(stderr)}");
         }
+        return jpeg;
     }
 
-    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string command, string[] args, CancellationToken ct)
+    private async Task<(int Exit, byte[] Stdout, string Stderr)> RunAsync(string command, string[] args, CancellationToken ct)
     {
         if (!IsInstalled(command))
         {
@@ -107,7 +110,7 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
         process.StandardInput.Close();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(TimeSpan.FromSeconds(options.Value.MediaToolSeconds));
-        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+        var stdout = ReadAllAsync(process.StandardOutput.BaseStream, limit.Token);
         var stderr = process.StandardError.ReadToEndAsync(limit.Token);
         try
         {
@@ -121,6 +124,23 @@ public sealed class MediaProbe(Microsoft.Extensions.Options.IOptions<ProcessingO
             logger.LogWarning("{Command} ran past {Seconds} s and was killed (pid {Pid})", command, options.Value.MediaToolSeconds, process.Id);
             throw new UnreadableMediaException($"{command} did not finish within {options.Value.MediaToolSeconds} s.");
         }
+    }
+
+    /// <summary>A tool's standard output, at most 64 MB (a JSON report or one JPEG frame).</summary>
+    private static async Task<byte[]> ReadAllAsync(Stream output, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await output.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > 64 << 20)
+            {
+                throw new UnreadableMediaException("The tool's output is larger than 64 MB.");
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 
     private static bool IsInstalled(string command) => Path.IsPathRooted(command)

@@ -50,8 +50,7 @@ public sealed class VideoProcessor(
             string? madeThumbnail = null;
             if (thumbnailPath is null)
             {
-                var thumbnail = Path.Combine(work.FullName, "thumb.jpg");
-                await probe.ThumbnailAsync(file, result.DurationSeconds, thumbnail, ct);
+                var thumbnail = BinaryData.FromBytes(await probe.ThumbnailAsync(file, result.DurationSeconds, ct));
                 var thumbName = BlobPath.ThumbnailName(video.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), "jpg");
                 await storage.ExecuteAsync(async token =>
                 {

@@ -72,7 +72,7 @@ public sealed class MediaProbeTests
         // A stand-in for ffprobe that writes down who it runs as and what environment it got, in a process whose
         // environment holds a connection string.
         var folder = MediaProbe.CreateWorkFolder().FullName;
-        var seen = Path.Combine(folder, "seen");
+        var seen = Path.Combine(Path.GetTempPath(), $"phyght-seen-{Guid.NewGuid():N}"); // /tmp: writable by nobody
         var fake = Path.Combine(folder, "ffprobe");
         await File.WriteAllTextAsync(fake, $"#!/bin/sh\n{{ id -un; env; }} > {seen}\nexit 1\n");
         File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
@@ -89,5 +89,16 @@ public sealed class MediaProbeTests
         var lines = await File.ReadAllLinesAsync(seen);
         Assert.Equal(Environment.UserName == "root" ? "nobody" : Environment.UserName, lines[0]);
         Assert.Equal(["PATH", "PWD"], lines[1..].Select(l => l.Split('=')[0]).Where(n => n is not ("SHLVL" or "_")).Order());
+    }
+
+    [Fact]
+    public async Task A_thumbnail_comes_back_as_jpeg_bytes_and_the_work_folder_is_not_writable_by_the_tools()
+    {
+        var clip = Staged(await MediaFixtures.VideoAsync("mp4"));
+        var jpeg = await Probe().ThumbnailAsync(clip, 3, CancellationToken.None);
+        Assert.Equal([0xFF, 0xD8], jpeg[..2]);
+        // Others may enter the folder to open a file they know, nothing more: no file of the tools' can land in it.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute,
+            File.GetUnixFileMode(Path.GetDirectoryName(clip)!));
     }
 }
