@@ -5,11 +5,11 @@ using Phyght.Core.Accounts;
 namespace Phyght.Api.Auth;
 
 /// <summary>
-/// Each instance's memory of users' roles, for <see cref="RoleCacheOptions.Seconds"/>: a signed-in request then
-/// costs no database round trip for its role. A role change through the API forgets the user on every instance before
-/// it answers here and within milliseconds elsewhere (<see cref="Realtime.RoleChanges"/>); all of it is forgotten when
-/// Redis comes back. Row level security reads the stored role itself, so a stale entry can never widen what the
-/// database returns.
+/// Each instance's memory of users' roles, for <see cref="RoleCacheOptions.Seconds"/>, so a signed-in request costs no
+/// database round trip for its role. Only roles that see no more than the public are remembered: a staff role is read
+/// again on every request, so no stale entry can hand out a staff view (the catalogue cache serves staff pages without
+/// asking the database). A role change through the API forgets the user on every instance (<see cref="Realtime.RoleChanges"/>),
+/// so a promotion applies at once too; all of it is forgotten when Redis comes back.
 /// </summary>
 public sealed class RoleCache(IOptions<RoleCacheOptions> options)
 {
@@ -25,7 +25,7 @@ public sealed class RoleCache(IOptions<RoleCacheOptions> options)
         var generation = Interlocked.Read(ref _generation);
         role = await read();
         // A forget that ran while this read was in flight wins: the value read may be the old role.
-        if (generation == Interlocked.Read(ref _generation))
+        if (!VideoAccess.IsStaff(role) && generation == Interlocked.Read(ref _generation))
         {
             _roles.Set(user, role, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(options.Value.Seconds) });
         }

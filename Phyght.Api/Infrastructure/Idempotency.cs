@@ -14,7 +14,7 @@ public sealed class Idempotency(PhyghtDbContext db, TimeProvider time, Idempoten
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
-    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    public static readonly TimeSpan Retention = IdempotencyRecord.Retention;
     public static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(1);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -61,7 +61,8 @@ public static class ProblemDetailsExtensions
                     case Phyght.Core.Videos.InvalidVideoTransitionException transition:
                         return (StatusCodes.Status409Conflict, "Conflict", transition.Message);
                     // Row level security refused what the API's own check let through (the role changed meanwhile).
-                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege }:
+                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege } refused
+                        when refused.MessageText.Contains("row-level security", StringComparison.Ordinal):
                         return (StatusCodes.Status403Forbidden, "Forbidden", "Your current role does not allow this; nothing was changed.");
                 }
             }

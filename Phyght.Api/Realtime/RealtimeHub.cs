@@ -47,15 +47,14 @@ public sealed class RealtimeHub(
     {
         // A hub call is no HTTP request: the connection's user is named here, before the first query.
         db.CallerId = Context.User?.UserId();
-        var staff = await IsStaffAsync();
+        var subscriber = subscribers.Get(Context);
+        var staff = await ReadAccessAsync(subscriber);
         if (await videos.FindReadableAsync(videoId, staff, Context.ConnectionAborted) is null)
         {
             throw new HubException($"Video {videoId} was not found.");
         }
         // Subscribe first, then replay: an event committed meanwhile arrives live or in the replay (clients
         // de-duplicate by seq), never in neither.
-        var subscriber = subscribers.Get(Context);
-        subscriber.Staff = staff;
         if (!subscriber.Subscribe(videoId))
         {
             metrics.CallsRefused.Add(1);
@@ -72,6 +71,12 @@ public sealed class RealtimeHub(
     /// when more remain, <c>resync</c> with the last seq sent tells the client to subscribe again from there.</summary>
     private async Task ReplayAsync(Guid videoId, long after, bool staff)
     {
+        // The change feed keeps Housekeeping:ChangeFeedDays of history: a replay from before that would silently lack
+        // what was removed, so the client is told to fetch the video again instead.
+        if (await db.ChangeFeed.MinAsync(c => (long?)c.Seq, Context.ConnectionAborted) is { } oldest && after < oldest - 1)
+        {
+            throw new HubException($"Changes after seq {after} are no longer kept (the oldest kept is {oldest}): fetch the video again and subscribe with afterSeq null or the seq it had.");
+        }
         var max = options.Value.MaxReplay;
         var missed = await db.ChangeFeed.AsNoTracking()
             .Where(c => c.VideoId == videoId && c.Seq > after)
@@ -98,7 +103,7 @@ public sealed class RealtimeHub(
     public async Task SubscribeAll()
     {
         var subscriber = subscribers.Get(Context);
-        subscriber.Staff = await IsStaffAsync();
+        await ReadAccessAsync(subscriber);
         subscriber.All = true;
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all"));
     }
@@ -106,6 +111,21 @@ public sealed class RealtimeHub(
     public void Unsubscribe(Guid videoId) => subscribers.Get(Context).Unsubscribe(videoId);
 
     public void UnsubscribeAll() => subscribers.Get(Context).All = false;
+
+    /// <summary>The caller's access, read from its stored role and set on its connection, unless a role change arrived
+    /// while it was read: then it is read again (the change, not this older read, must win).</summary>
+    private async Task<bool> ReadAccessAsync(Subscriber subscriber)
+    {
+        while (true)
+        {
+            var version = subscriber.RoleVersion;
+            var staff = await IsStaffAsync();
+            if (subscriber.TrySetStaff(version, staff))
+            {
+                return staff;
+            }
+        }
+    }
 
     private async Task<bool> IsStaffAsync() =>
         Context.User?.UserId() is { } userId && VideoAccess.IsStaff(await db.RoleOfAsync(userId, Context.ConnectionAborted));

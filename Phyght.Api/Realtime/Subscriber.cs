@@ -27,9 +27,41 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
     public Channel<OutgoingChange> Queue { get; } = Channel.CreateBounded<OutgoingChange>(
         new BoundedChannelOptions(options.ClientQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    private readonly Lock _access = new();
+    private int _roleVersion;
+
     /// <summary>Whether this client may see videos that are not public: set by its latest subscribe call, and again
     /// whenever its user's role changes (<see cref="RoleChanges"/>).</summary>
-    public bool Staff { get; set; }
+    public bool Staff { get; private set; }
+
+    /// <summary>Bumped by every role change of the user, so a subscribe call knows whether the role it read is current.</summary>
+    public int RoleVersion => Volatile.Read(ref _roleVersion);
+
+    /// <summary>Sets the access a subscribe call read, unless a role change arrived since it read (then it reads again).</summary>
+    public bool TrySetStaff(int readAtVersion, bool staff)
+    {
+        lock (_access)
+        {
+            if (_roleVersion != readAtVersion)
+            {
+                return false;
+            }
+            Staff = staff;
+            return true;
+        }
+    }
+
+    /// <summary>A role change: always wins over a subscribe call still reading the old role.</summary>
+    public bool ApplyRoleChange(bool staff)
+    {
+        lock (_access)
+        {
+            _roleVersion++;
+            var changed = Staff != staff;
+            Staff = staff;
+            return changed;
+        }
+    }
 
     public bool All { get; set; }
 

@@ -60,13 +60,7 @@ public sealed class Subscribers(
     /// <summary>Applies a user's current access to all its connections here; the number whose access changed.</summary>
     public int SetStaff(Guid user, bool staff)
     {
-        var changed = 0;
-        foreach (var subscriber in _byConnection.Values.Where(s => s.Context.User?.UserId() == user && s.Staff != staff))
-        {
-            subscriber.Staff = staff;
-            changed++;
-        }
-        return changed;
+        return _byConnection.Values.Where(s => s.Context.User?.UserId() == user).Count(s => s.ApplyRoleChange(staff));
     }
 
     /// <summary>Queues the event for every client that subscribed to it and may read it; never waits on a client.</summary>

@@ -13,6 +13,8 @@ internal static class PostgresProvisioning
     {
         await using var server = new NpgsqlConnection(superuser);
         await server.OpenAsync(ct);
+        // CREATE/ALTER ROLE carry passwords: this session's statements are never written to the server's log.
+        await ExecuteAsync(server, "SET log_statement = 'none'; SET log_min_error_statement = 'panic'; SET log_min_duration_statement = -1", ct);
         if (await ScalarAsync(server, "SELECT 1 FROM pg_database WHERE datname = @name", ct, ("name", database.DatabaseName)) is null)
         {
             await ExecuteAsync(server, $"CREATE DATABASE {Quote(database.DatabaseName)}", ct);

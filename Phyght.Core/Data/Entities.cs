@@ -104,6 +104,9 @@ public sealed class VideoCount
 /// <see cref="StatusCode"/> is null while the first request is still in flight.</summary>
 public sealed class IdempotencyRecord
 {
+    /// <summary>How long a key's first answer is kept (api.md: 24 h); the worker's housekeeping removes older ones.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
     public Guid UserId { get; set; }
     public required string Key { get; set; }
     public required string RequestHash { get; set; }

@@ -49,7 +49,8 @@ public sealed class SlowClientTests(StackFixture fixture)
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
             var titles = await Eventually.ReturnsAsync(
-                () => Task.FromResult(fast.For(id).Select(e => e.GetProperty("new").GetProperty("title").GetString()).ToList()),
+                () => Task.FromResult(fast.For(id).Where(e => e.GetProperty("eventType").GetString() != "INSERT") // a create's event may arrive after the subscription
+                    .Select(e => e.GetProperty("new").GetProperty("title").GetString()).ToList()),
                 t => t.Count >= edits[i], TimeSpan.FromSeconds(30), $"all {edits[i]} edits of video {i} reach the fast client");
             Assert.Equal(Enumerable.Range(1, edits[i]).Select(n => $"Edit {n}"), titles);
         }

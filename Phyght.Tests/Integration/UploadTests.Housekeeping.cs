@@ -27,6 +27,11 @@ public sealed partial class UploadTests
             INSERT INTO processing_jobs (id, video_id, state, attempts, run_after, created_at, updated_at)
             VALUES (@job, @id, 'succeeded', 1, now() - interval '31 days', now() - interval '31 days', now() - interval '31 days')
             """, ("job", oldJob), ("id", videoId));
+        var adminId = await Database.ScalarAsync<Guid>(Stack, "SELECT id FROM profiles WHERE role = 'admin' ORDER BY created_at LIMIT 1");
+        var oldKey = $"old-{Guid.NewGuid():N}";
+        await Database.ExecuteAsync(Stack,
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, created_at) VALUES (@u, @k, 'h', 201, now() - interval '25 hours')",
+            ("u", adminId), ("k", oldKey));
         // Two blobs no row refers to: one whose name says it was written two hours ago (an upload that never
         // committed), one written just now (an upload still in flight, which must be left alone).
         var videos = new BlobServiceClient(await Stack.ConnectionStringAsync("blobs")).GetBlobContainerClient("videos");
@@ -38,6 +43,8 @@ public sealed partial class UploadTests
         await Eventually.HoldsAsync(() => !videos.GetBlobClient(orphan).Exists().Value, TimeSpan.FromSeconds(60), "the orphan blob is removed");
         Assert.Equal(0, await Database.ScalarAsync<int>(Stack, "SELECT count(*)::int FROM change_feed WHERE seq = @seq", ("seq", oldSeq)));
         Assert.Equal(0, await Database.ScalarAsync<int>(Stack, "SELECT count(*)::int FROM processing_jobs WHERE id = @job", ("job", oldJob)));
+        await Eventually.ReturnsAsync(() => Database.ScalarAsync<int>(Stack, "SELECT count(*)::int FROM idempotency_keys WHERE key = @k", ("k", oldKey)),
+            count => count == 0, TimeSpan.FromSeconds(30), "the expired idempotency key is removed");
         Assert.True((await videos.GetBlobClient(inFlight).ExistsAsync()).Value);
         Assert.Subset((await BlobsOfAsync(id)).ToHashSet(), inUse.ToHashSet());
         Assert.True(await Database.ScalarAsync<int>(Stack, "SELECT count(*)::int FROM change_feed WHERE video_id = @id", ("id", videoId)) > 0);

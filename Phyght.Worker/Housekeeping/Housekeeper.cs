@@ -7,7 +7,7 @@ namespace Phyght.Worker.Housekeeping;
 
 /// <summary>
 /// Keeps what grows without bound in bounds, every <see cref="HousekeepingOptions.IntervalSeconds"/>: published
-/// change-feed rows past their retention, finished jobs past theirs, and blobs no video refers to (an upload whose row
+/// change-feed rows past their retention, finished jobs past theirs, idempotency keys past 24 h, and blobs no video refers to (an upload whose row
 /// never committed, a replaced file whose delete failed). Each removed blob is logged with its path.
 /// </summary>
 public sealed class Housekeeper(
@@ -20,7 +20,7 @@ public sealed class Housekeeper(
 {
     private const int Batch = 500;
     private readonly Counter<long> _removed = meters.Create(PhyghtTelemetry.MeterName)
-        .CreateCounter<long>("phyght.housekeeping.removed", "{item}", "Removed by housekeeping, by kind (change_feed, jobs, orphan_blobs).");
+        .CreateCounter<long>("phyght.housekeeping.removed", "{item}", "Removed by housekeeping, by kind (change_feed, jobs, idempotency_keys, orphan_blobs).");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,6 +54,8 @@ public sealed class Housekeeper(
         var jobs = await db.ProcessingJobs
             .Where(j => (j.State == JobState.Succeeded || j.State == JobState.Dead) && j.UpdatedAt < jobHorizon)
             .ExecuteDeleteAsync(ct);
+        var keyHorizon = now - IdempotencyRecord.Retention;
+        var keys = await db.IdempotencyKeys.Where(k => k.CreatedAt < keyHorizon).ExecuteDeleteAsync(ct);
         var orphans = 0;
         foreach (var container in new[] { BlobPath.VideosContainer, BlobPath.ThumbnailsContainer })
         {
@@ -61,10 +63,12 @@ public sealed class Housekeeper(
         }
         Record("change_feed", feed);
         Record("jobs", jobs);
+        Record("idempotency_keys", keys);
         Record("orphan_blobs", orphans);
-        if (feed + jobs + orphans > 0)
+        if (feed + jobs + keys + orphans > 0)
         {
-            logger.LogInformation("Housekeeping removed {ChangeFeed} change-feed rows, {Jobs} finished jobs and {Orphans} orphan blobs", feed, jobs, orphans);
+            logger.LogInformation("Housekeeping removed {ChangeFeed} change-feed rows, {Jobs} finished jobs, {Keys} idempotency keys and {Orphans} orphan blobs",
+                feed, jobs, keys, orphans);
         }
     }
 
