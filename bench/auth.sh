@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What tokens cost: POST /auth/token (password hashing) and an authorized GET /videos (token validation and the
-# role lookup) against an anonymous one, wrk at 32 connections. Usage: bench/auth.sh [seconds=10]. Needs wrk.
+# role lookup) against an anonymous one, for a plain user and for the admin, wrk at 32 connections. Usage: bench/auth.sh [seconds=10]. Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -14,6 +14,10 @@ until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
 
 credentials=$(printf '{"email":"admin@phyght.local","password":"%s"}' "$(cat "$data/admin-password.secret")")
 token=$(curl -sf localhost:5080/auth/token -H 'content-type: application/json' -d "$credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# A plain user's token too: plain roles are remembered per instance (Auth:Roles:Seconds), staff roles read per request.
+user='{"email":"bench-user@example.test","password":"bench-password-42","username":"benchuser"}'
+curl -sf localhost:5080/auth/signup -H 'content-type: application/json' -d "$user" >/dev/null
+user_token=$(curl -sf localhost:5080/auth/token -H 'content-type: application/json' -d "$user" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 script=$(mktemp --suffix=.lua)
 printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["Content-Type"] = "application/json"\n' "$credentials" >"$script"
 
@@ -25,6 +29,7 @@ run_wrk() { # name path [wrk args]
 }
 run_wrk "POST /auth/token" /auth/token -s "$script"
 run_wrk "GET /videos, anonymous" /videos
-run_wrk "GET /videos, with a token" /videos -H "Authorization: Bearer $token"
-run_wrk "GET /profiles/me, with a token" /profiles/me -H "Authorization: Bearer $token"
+run_wrk "GET /videos, a user's token" /videos -H "Authorization: Bearer $user_token"
+run_wrk "GET /videos, the admin's token" /videos -H "Authorization: Bearer $token"
+run_wrk "GET /profiles/me, a user's token" /profiles/me -H "Authorization: Bearer $user_token"
 rm -f "$script"
