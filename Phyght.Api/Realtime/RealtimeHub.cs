@@ -9,7 +9,7 @@ namespace Phyght.Api.Realtime;
 
 /// <summary>
 /// <c>/realtime</c>: <c>Subscribe(videoId, afterSeq)</c> (afterSeq null for live only), <c>SubscribeAll()</c>,
-/// <c>Unsubscribe(videoId)</c>, <c>UnsubscribeAll()</c>; the server sends <c>videoChanged</c>, and <c>resync</c> to a
+/// <c>SubscribeAllAfter(afterSeq)</c>, <c>Unsubscribe(videoId)</c>, <c>UnsubscribeAll()</c>; the server sends <c>videoChanged</c>, and <c>resync</c> to a
 /// client that fell too far behind or whose replay was longer than <see cref="RealtimeOptions.MaxReplay"/>
 /// (see <see cref="Subscribers"/>). A client is sent only videos it may read (<see cref="VideoAccess"/>).
 /// </summary>
@@ -67,9 +67,10 @@ public sealed class RealtimeHub(
         }
     }
 
-    /// <summary>Sends the video's changes after <paramref name="after"/>, at most <see cref="RealtimeOptions.MaxReplay"/>;
-    /// when more remain, <c>resync</c> with the last seq sent tells the client to subscribe again from there.</summary>
-    private async Task ReplayAsync(Guid videoId, long after, bool staff)
+    /// <summary>Sends the video's changes (every readable video's, for <c>null</c>) after <paramref name="after"/>, at most
+    /// <see cref="RealtimeOptions.MaxReplay"/>; when more remain, <c>resync</c> with the last seq sent tells the client to
+    /// subscribe again from there. Seqs follow commit order, so "after a seq" misses nothing that commits later.</summary>
+    private async Task ReplayAsync(Guid? videoId, long after, bool staff)
     {
         // The change feed keeps Housekeeping:ChangeFeedDays of history: a replay from before that would silently lack
         // what was removed, so the client is told to fetch the video again instead.
@@ -79,7 +80,7 @@ public sealed class RealtimeHub(
         }
         var max = options.Value.MaxReplay;
         var missed = await db.ChangeFeed.AsNoTracking()
-            .Where(c => c.VideoId == videoId && c.Seq > after)
+            .Where(c => (videoId == null || c.VideoId == videoId) && c.Seq > after)
             .OrderBy(c => c.Seq)
             .Take(max + 1)
             .ToListAsync(Context.ConnectionAborted);
@@ -106,6 +107,18 @@ public sealed class RealtimeHub(
         await ReadAccessAsync(subscriber);
         subscriber.All = true;
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all"));
+    }
+
+    /// <summary><see cref="SubscribeAll"/>, resuming: first every change after <paramref name="afterSeq"/> that the
+    /// caller may read (the last <c>seq</c> it saw, on any instance).</summary>
+    public async Task SubscribeAllAfter(long afterSeq)
+    {
+        db.CallerId = Context.User?.UserId();
+        var subscriber = subscribers.Get(Context);
+        var staff = await ReadAccessAsync(subscriber);
+        subscriber.All = true;
+        metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all-replay"));
+        await ReplayAsync(null, afterSeq, staff);
     }
 
     public void Unsubscribe(Guid videoId) => subscribers.Get(Context).Unsubscribe(videoId);

@@ -109,6 +109,42 @@ public sealed class RealtimeTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task A_catalogue_subscriber_that_reconnects_with_its_last_seq_gets_every_change_it_missed_once_in_order()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var videos = new[] { "Resumed A", "Resumed B" }.Select(async t => (await admin.CreateVideoAsync(new { title = t }))["id"]!.GetValue<string>()).ToList();
+        var (a, b) = (await videos[0], await videos[1]);
+        long lastSeq;
+        await using (var first = await Listener.ConnectAsync(Stack, admin.AccessToken))
+        {
+            await first.Connection.InvokeAsync("SubscribeAll");
+            await admin.PutAsync($"/videos-update/{a}", new { description = "seen" });
+            var seen = await Eventually.ReturnsAsync(
+                () => Task.FromResult(first.For(a).Where(e => e.GetProperty("new").GetProperty("description").GetString() == "seen").ToList()),
+                l => l.Count == 1, TimeSpan.FromSeconds(10), "the first change arrives");
+            lastSeq = seen[0].GetProperty("seq").GetInt64();
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await admin.PutAsync($"/videos-update/{a}", new { description = $"missed a{i}" });
+            await admin.PutAsync($"/videos-update/{b}", new { description = $"missed b{i}" });
+        }
+
+        await using var second = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await second.Connection.InvokeAsync("SubscribeAllAfter", lastSeq);
+        var missed = await Database.ScalarAsync<long>(Stack, "SELECT count(*) FROM change_feed WHERE seq > @after AND video_id = ANY(@ids)",
+            ("after", lastSeq), ("ids", new[] { Guid.Parse(a), Guid.Parse(b) }));
+        var replayed = await Eventually.ReturnsAsync(() => Task.FromResult(second.For(a).Concat(second.For(b)).ToList()), l => l.Count >= missed,
+            TimeSpan.FromSeconds(10), "every missed change of both videos arrives");
+
+        Assert.Equal(6, missed);
+        var seqs = second.Events.Select(e => e.GetProperty("seq").GetInt64()).Where(s => replayed.Any(r => r.GetProperty("seq").GetInt64() == s)).ToList();
+        Assert.Equal(seqs.Distinct().Order(), seqs);
+        Assert.Equal(["missed a0", "missed b0", "missed a1", "missed b1", "missed a2", "missed b2"],
+            second.Events.Where(e => replayed.Contains(e)).Select(e => e.GetProperty("new").GetProperty("description").GetString()));
+    }
+
+    [Fact]
     public async Task Anonymous_subscribers_get_nothing_of_unready_videos_and_bad_tokens_are_refused()
     {
         var admin = await Accounts.AdminAsync(Stack);
