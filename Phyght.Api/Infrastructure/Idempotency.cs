@@ -38,7 +38,8 @@ public sealed class Idempotency(PhyghtDbContext db, TimeProvider time, Idempoten
         var hash = await HashAsync(http.Request, ct);
         var now = time.GetUtcNow();
         await db.IdempotencyKeys
-            .Where(r => r.UserId == user && (r.CreatedAt < now - Retention || (r.Key == key && r.StatusCode == null && r.CreatedAt < now - Abandoned)))
+            // Only this key: the worker's housekeeping removes every other expired one.
+            .Where(r => r.UserId == user && r.Key == key && (r.CreatedAt < now - Retention || (r.StatusCode == null && r.CreatedAt < now - Abandoned)))
             .ExecuteDeleteAsync(ct);
         if (!await db.TryBeginIdempotentAsync(user, key, hash, now, ct))
         {

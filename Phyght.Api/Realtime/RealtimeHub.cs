@@ -45,8 +45,6 @@ public sealed class RealtimeHub(
 
     public async Task Subscribe(Guid videoId, long? afterSeq)
     {
-        // A hub call is no HTTP request: the connection's user is named here, before the first query.
-        db.CallerId = Context.User?.UserId();
         var subscriber = subscribers.Get(Context);
         var staff = await ReadAccessAsync(subscriber);
         if (await videos.FindReadableAsync(videoId, staff, Context.ConnectionAborted) is null)
@@ -113,7 +111,6 @@ public sealed class RealtimeHub(
     /// caller may read (the last <c>seq</c> it saw, on any instance).</summary>
     public async Task SubscribeAllAfter(long afterSeq)
     {
-        db.CallerId = Context.User?.UserId();
         var subscriber = subscribers.Get(Context);
         var staff = await ReadAccessAsync(subscriber);
         subscriber.All = true;
@@ -129,6 +126,8 @@ public sealed class RealtimeHub(
     /// while it was read: then it is read again (the change, not this older read, must win).</summary>
     private async Task<bool> ReadAccessAsync(Subscriber subscriber)
     {
+        // A hub call is no HTTP request: the connection's user is named here, before this call's first query.
+        db.CallerId = Context.User?.UserId();
         while (true)
         {
             var version = subscriber.RoleVersion;

@@ -85,10 +85,15 @@ public static class VideoEndpoints
         Guid id, VideoQueries catalog, VideoResponses responses, CatalogCache cache, Caller caller, CancellationToken ct)
     {
         var staff = await caller.IsStaffAsync(ct);
-        var video = await cache.VideoAsync(id, staff, async token =>
-            await catalog.FindReadableAsync(id, staff, token) is { } found ? responses.From(found) : null, ct);
+        var video = await ReadableVideoAsync(id, staff, catalog, responses, cache, ct);
         return video is not null ? TypedResults.Ok(video) : Problems.NotFound("The video");
     }
+
+    /// <summary>One video the audience may read, as responses show it, through the cache (absence is cached too).</summary>
+    private static ValueTask<VideoResponse?> ReadableVideoAsync(
+        Guid id, bool staff, VideoQueries catalog, VideoResponses responses, CatalogCache cache, CancellationToken ct) =>
+        cache.VideoAsync(id, staff, async token =>
+            await catalog.FindReadableAsync(id, staff, token) is { } found ? responses.From(found) : null, ct);
 
     private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> MediaAsync(
         Guid id, string kind, VideoQueries catalog, VideoResponses responses, VideoUrls urls, CatalogCache cache, CancellationToken ct)
@@ -98,8 +103,7 @@ public static class VideoEndpoints
             return Problems.NotFound("The media");
         }
         // Checked at every fetch, as a reader without a token: a deleted or unpublished video's links stop at once.
-        var video = await cache.VideoAsync(id, staff: false, async token =>
-            await catalog.FindReadableAsync(id, staff: false, token) is { } found ? responses.From(found) : null, ct);
+        var video = await ReadableVideoAsync(id, staff: false, catalog, responses, cache, ct);
         var path = kind == VideoUrls.VideoKind ? video?.FilePath : video?.ThumbnailPath;
         return urls.SignedUrl(path, VideoUrls.RedirectLifetime) is { } url
             ? TypedResults.Redirect(url)

@@ -98,56 +98,52 @@ public sealed class JobQueueTests(StackFixture fixture)
     public async Task A_job_whose_worker_died_is_taken_again_after_its_lease_and_the_dead_worker_cannot_finish_it()
     {
         var id = (await EnqueueAsync(1))[0];
-        await using var workerA = await WorkerAsync("worker-a");
-        await using var workerB = await WorkerAsync("worker-b");
-        var (a, clockA, dbA) = (workerA.Queue, workerA.Clock, workerA.Db);
-        var (b, clockB, dbB) = (workerB.Queue, workerB.Clock, workerB.Db);
+        await using var a = await WorkerAsync("worker-a");
+        await using var b = await WorkerAsync("worker-b");
 
-        var claimedByA = await a.ClaimAsync(CancellationToken.None);
+        var claimedByA = await a.Queue.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByA?.Id);
 
         // A "dies" holding the job. Within the lease B gets nothing; after it, B takes the same job.
-        clockB.Offset += TimeSpan.FromSeconds(10);
-        Assert.Null(await b.ClaimAsync(CancellationToken.None));
-        clockB.Offset += TimeSpan.FromSeconds(30);
-        var claimedByB = await b.ClaimAsync(CancellationToken.None);
+        b.Clock.Offset += TimeSpan.FromSeconds(10);
+        Assert.Null(await b.Queue.ClaimAsync(CancellationToken.None));
+        b.Clock.Offset += TimeSpan.FromSeconds(30);
+        var claimedByB = await b.Queue.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByB?.Id);
         Assert.Equal(2, claimedByB!.Attempts);
 
-        Assert.False(await a.FinishAsync(claimedByA!, JobState.Succeeded, null, null, CancellationToken.None));
-        Assert.True(await b.FinishAsync(claimedByB, JobState.Succeeded, null, null, CancellationToken.None));
-        Assert.Equal(JobState.Succeeded, (await dbA.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id)).State);
+        Assert.False(await a.Queue.FinishAsync(claimedByA!, JobState.Succeeded, null, null, CancellationToken.None));
+        Assert.True(await b.Queue.FinishAsync(claimedByB, JobState.Succeeded, null, null, CancellationToken.None));
+        Assert.Equal(JobState.Succeeded, (await a.Db.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id)).State);
     }
 
     [Fact]
     public async Task A_renewed_lease_outlives_its_first_term_and_a_lost_lease_cannot_be_renewed()
     {
         var id = (await EnqueueAsync(1))[0];
-        await using var workerA = await WorkerAsync("worker-a");
-        await using var workerB = await WorkerAsync("worker-b");
-        var (a, clockA, dbA) = (workerA.Queue, workerA.Clock, workerA.Db);
-        var (b, clockB, dbB) = (workerB.Queue, workerB.Clock, workerB.Db);
+        await using var a = await WorkerAsync("worker-a");
+        await using var b = await WorkerAsync("worker-b");
 
-        var claimedByA = await a.ClaimAsync(CancellationToken.None);
+        var claimedByA = await a.Queue.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByA?.Id);
 
         // A works for longer than one lease, renewing as it goes: B never gets the job.
-        clockA.Offset += TimeSpan.FromSeconds(20);
-        Assert.True(await a.RenewAsync(claimedByA!, CancellationToken.None));
-        clockB.Offset += TimeSpan.FromSeconds(40);
-        Assert.Null(await b.ClaimAsync(CancellationToken.None));
+        a.Clock.Offset += TimeSpan.FromSeconds(20);
+        Assert.True(await a.Queue.RenewAsync(claimedByA!, CancellationToken.None));
+        b.Clock.Offset += TimeSpan.FromSeconds(40);
+        Assert.Null(await b.Queue.ClaimAsync(CancellationToken.None));
 
         // A stalls past its renewed lease; B takes the job, and A learns at its next renewal that it lost it.
-        clockB.Offset += TimeSpan.FromSeconds(20);
-        var claimedByB = await b.ClaimAsync(CancellationToken.None);
+        b.Clock.Offset += TimeSpan.FromSeconds(20);
+        var claimedByB = await b.Queue.ClaimAsync(CancellationToken.None);
         Assert.Equal(id, claimedByB?.Id);
-        Assert.False(await a.RenewAsync(claimedByA!, CancellationToken.None));
-        Assert.False(await a.ReleaseAsync(claimedByA!, CancellationToken.None));
+        Assert.False(await a.Queue.RenewAsync(claimedByA!, CancellationToken.None));
+        Assert.False(await a.Queue.ReleaseAsync(claimedByA!, CancellationToken.None));
 
         // B stops (SIGTERM): the job is due again at once, its attempt not counted.
-        Assert.True(await b.ReleaseAsync(claimedByB!, CancellationToken.None));
-        var job = await dbB.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id);
+        Assert.True(await b.Queue.ReleaseAsync(claimedByB!, CancellationToken.None));
+        var job = await b.Db.ProcessingJobs.AsNoTracking().SingleAsync(j => j.Id == id);
         Assert.Equal((JobState.Queued, 1), (job.State, job.Attempts));
-        Assert.Equal(id, (await b.ClaimAsync(CancellationToken.None))?.Id);
+        Assert.Equal(id, (await b.Queue.ClaimAsync(CancellationToken.None))?.Id);
     }
 }

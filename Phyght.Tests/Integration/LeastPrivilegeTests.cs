@@ -33,8 +33,8 @@ public sealed class LeastPrivilegeTests(StackFixture fixture)
     [InlineData("phyght-owner", "ALTER ROLE phyght_api BYPASSRLS")]
     public async Task A_login_is_refused_what_its_service_does_not_use(string login, string sql)
     {
-        await using var connection = await OpenAsync(login);
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
+        await using var connection = await LoginConnection.OpenAsync(Stack, login);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => LoginConnection.RunAsync(connection, sql));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
@@ -47,18 +47,17 @@ public sealed class LeastPrivilegeTests(StackFixture fixture)
 
         // Acting for an anonymous caller, as the API does for a request without a token, then trying every way out:
         // the login itself is bound by the policies, so resetting the session role changes nothing.
-        await using var connection = await OpenAsync("phyght-api");
-        await ActForAsync(connection, null);
-        await ExecuteAsync(connection, "RESET ROLE");
-        await ExecuteAsync(connection, "RESET SESSION AUTHORIZATION");
-        Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM videos WHERE id = @id", draftId));
-        Assert.Equal(0L, await CountAsync(connection, "SELECT count(*) FROM crdt_operations WHERE video_id = @id", draftId));
-        Assert.Equal(0, await ExecuteAsync(connection, "UPDATE videos SET title = 'Defaced' WHERE id = @id", draftId));
+        await using var connection = await LoginConnection.ActingForAsync(Stack, null);
+        await LoginConnection.RunAsync(connection, "RESET ROLE");
+        await LoginConnection.RunAsync(connection, "RESET SESSION AUTHORIZATION");
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", draftId));
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "SELECT 1 FROM crdt_operations WHERE video_id = @id", draftId));
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "UPDATE videos SET title = 'Defaced' WHERE id = @id", draftId));
 
         // The same login acting for staff sees the draft: the policies, not the login, decide.
         var moderator = await Accounts.NewAsync(Stack, "moderator");
-        await ActForAsync(connection, moderator.Id);
-        Assert.Equal(1L, await CountAsync(connection, "SELECT count(*) FROM videos WHERE id = @id", draftId));
+        await LoginConnection.ActForAsync(connection, moderator.Id);
+        Assert.Equal(1, await LoginConnection.RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", draftId));
     }
 
     [Fact]
@@ -84,37 +83,5 @@ public sealed class LeastPrivilegeTests(StackFixture fixture)
         await using var stranger = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{endpoint},abortConnect=false,connectTimeout=2000");
         await Assert.ThrowsAnyAsync<StackExchange.Redis.RedisException>(() =>
             stranger.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal("phyght:changes"), "{}"));
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync(string login)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(await Stack.ConnectionStringAsync(login)) { Pooling = false };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task ActForAsync(NpgsqlConnection connection, Guid? userId)
-    {
-        await using var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, connection);
-        command.Parameters.AddWithValue("user_id", userId?.ToString() ?? "");
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, Guid? id = null)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (id is { } value)
-        {
-            command.Parameters.AddWithValue("id", value);
-        }
-        return await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> CountAsync(NpgsqlConnection connection, string sql, Guid id)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("id", id);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -18,17 +18,17 @@ public sealed class RowLevelSecurityTests(StackFixture fixture)
     {
         var (ready, draft) = await TwoVideosAsync();
         var user = await Accounts.NewAsync(Stack);
-        await using var connection = await ActingAsAsync(user.Id);
+        await using var connection = await LoginConnection.ActingForAsync(Stack, user.Id);
 
-        var insert = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(connection, InsertVideo));
+        var insert = await Assert.ThrowsAsync<PostgresException>(() => LoginConnection.RunAsync(connection, InsertVideo));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
-        Assert.Equal(0, await RunAsync(connection, "UPDATE videos SET title = 'Defaced' WHERE id = @id", ready));
-        Assert.Equal(0, await RunAsync(connection, "DELETE FROM videos WHERE id = @id", ready));
-        Assert.Equal(0, await RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", draft));
-        Assert.Equal(1, await RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", ready));
-        var op = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(connection, InsertOp, ready));
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "UPDATE videos SET title = 'Defaced' WHERE id = @id", ready));
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "DELETE FROM videos WHERE id = @id", ready));
+        Assert.Equal(0, await LoginConnection.RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", draft));
+        Assert.Equal(1, await LoginConnection.RunAsync(connection, "SELECT 1 FROM videos WHERE id = @id", ready));
+        var op = await Assert.ThrowsAsync<PostgresException>(() => LoginConnection.RunAsync(connection, InsertOp, ready));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, op.SqlState);
-        var promote = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(connection, "UPDATE profiles SET role = 'admin' WHERE id = @id", user.Id!.Value));
+        var promote = await Assert.ThrowsAsync<PostgresException>(() => LoginConnection.RunAsync(connection, "UPDATE profiles SET role = 'admin' WHERE id = @id", user.Id!.Value));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, promote.SqlState);
 
         Assert.Equal("user", await Database.ScalarAsync<string>(Stack, "SELECT role::text FROM profiles WHERE id = @id", ("id", user.Id!.Value)));
@@ -39,29 +39,29 @@ public sealed class RowLevelSecurityTests(StackFixture fixture)
     public async Task Anonymous_sees_only_ready_videos_and_staff_rights_follow_the_stored_role()
     {
         var (ready, draft) = await TwoVideosAsync();
-        await using (var anonymous = await ActingAsAsync(null))
+        await using (var anonymous = await LoginConnection.ActingForAsync(Stack, null))
         {
-            Assert.Equal(0, await RunAsync(anonymous, "SELECT 1 FROM videos WHERE id = @id", draft));
-            Assert.Equal(0, await RunAsync(anonymous, "SELECT 1 FROM crdt_operations WHERE video_id = @id", draft));
-            Assert.Equal(0, await RunAsync(anonymous, "UPDATE videos SET title = 'Defaced' WHERE id = @id", ready));
+            Assert.Equal(0, await LoginConnection.RunAsync(anonymous, "SELECT 1 FROM videos WHERE id = @id", draft));
+            Assert.Equal(0, await LoginConnection.RunAsync(anonymous, "SELECT 1 FROM crdt_operations WHERE video_id = @id", draft));
+            Assert.Equal(0, await LoginConnection.RunAsync(anonymous, "UPDATE videos SET title = 'Defaced' WHERE id = @id", ready));
         }
 
         var moderator = await Accounts.NewAsync(Stack, "moderator");
-        await using (var staff = await ActingAsAsync(moderator.Id))
+        await using (var staff = await LoginConnection.ActingForAsync(Stack, moderator.Id))
         {
-            Assert.Equal(1, await RunAsync(staff, "SELECT 1 FROM videos WHERE id = @id", draft));
-            Assert.True(await RunAsync(staff, "SELECT 1 FROM crdt_operations WHERE video_id = @id", draft) > 0);
-            Assert.Equal(1, await RunAsync(staff, "UPDATE videos SET title = 'Edited by staff' WHERE id = @id", draft));
-            Assert.Equal(1, await RunAsync(staff, InsertVideo));
-            Assert.Equal(1, await RunAsync(staff, InsertOp, draft));
-            Assert.Equal(0, await RunAsync(staff, "DELETE FROM videos WHERE id = @id", draft)); // deleting is the admin's alone
+            Assert.Equal(1, await LoginConnection.RunAsync(staff, "SELECT 1 FROM videos WHERE id = @id", draft));
+            Assert.True(await LoginConnection.RunAsync(staff, "SELECT 1 FROM crdt_operations WHERE video_id = @id", draft) > 0);
+            Assert.Equal(1, await LoginConnection.RunAsync(staff, "UPDATE videos SET title = 'Edited by staff' WHERE id = @id", draft));
+            Assert.Equal(1, await LoginConnection.RunAsync(staff, InsertVideo));
+            Assert.Equal(1, await LoginConnection.RunAsync(staff, InsertOp, draft));
+            Assert.Equal(0, await LoginConnection.RunAsync(staff, "DELETE FROM videos WHERE id = @id", draft)); // deleting is the admin's alone
         }
 
         var admin = await Accounts.AdminAsync(Stack);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.PutAsync($"/profiles/{moderator.Id}/role", new { role = "user" })).Status);
-        await using (var demoted = await ActingAsAsync(moderator.Id))
+        await using (var demoted = await LoginConnection.ActingForAsync(Stack, moderator.Id))
         {
-            Assert.Equal(0, await RunAsync(demoted, "UPDATE videos SET title = 'Too late' WHERE id = @id", draft));
+            Assert.Equal(0, await LoginConnection.RunAsync(demoted, "UPDATE videos SET title = 'Too late' WHERE id = @id", draft));
         }
     }
 
@@ -96,36 +96,5 @@ public sealed class RowLevelSecurityTests(StackFixture fixture)
         var readyId = ready!["id"]!.GetValue<string>();
         await Database.MakeReadyAsync(Stack, readyId);
         return (Guid.Parse(readyId), Guid.Parse(draft!["id"]!.GetValue<string>()));
-    }
-
-    private async Task<NpgsqlConnection> ActingAsAsync(Guid? userId)
-    {
-        var connection = new NpgsqlConnection(await Stack.ConnectionStringAsync("phyght-api"));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, connection);
-        command.Parameters.AddWithValue("user_id", userId?.ToString() ?? "");
-        await command.ExecuteNonQueryAsync();
-        return connection;
-    }
-
-    /// <summary>Rows affected (or returned, for a query).</summary>
-    private static async Task<int> RunAsync(NpgsqlConnection connection, string sql, Guid? id = null)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (id is { } value)
-        {
-            command.Parameters.AddWithValue("id", value);
-        }
-        if (sql.StartsWith("SELECT", StringComparison.Ordinal))
-        {
-            var rows = 0;
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows++;
-            }
-            return rows;
-        }
-        return await command.ExecuteNonQueryAsync();
     }
 }

@@ -35,9 +35,7 @@ public sealed partial class UploadTests
         var (noFile, _) = await UploadAsync(admin, Form(id, []));
         Assert.Equal(HttpStatusCode.BadRequest, noFile);
 
-        Assert.Empty(await BlobsOfAsync(id));
-        var (_, video) = await admin.GetAsync($"/videos-update/{id}");
-        Assert.Equal("uploading", video!["status"]!.GetValue<string>());
+        await AssertNothingStoredAsync(admin, id);
     }
 
     [Fact]

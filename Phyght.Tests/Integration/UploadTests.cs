@@ -36,6 +36,14 @@ public sealed partial class UploadTests(StackFixture fixture)
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
+    /// <summary>A refused upload left no blob and the video still waiting for its file.</summary>
+    private async Task AssertNothingStoredAsync(ApiUser user, string id)
+    {
+        Assert.Empty(await BlobsOfAsync(id));
+        var (_, video) = await user.GetAsync($"/videos-update/{id}");
+        Assert.Equal("uploading", video!["status"]!.GetValue<string>());
+    }
+
     private async Task<List<string>> BlobsOfAsync(string videoId)
     {
         var client = new BlobServiceClient(await Stack.ConnectionStringAsync("blobs"));
@@ -133,9 +141,7 @@ public sealed partial class UploadTests(StackFixture fixture)
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Equal(413, problem!["status"]!.GetValue<int>());
-        Assert.Empty(await BlobsOfAsync(id));
-        var (_, video) = await admin.GetAsync($"/videos-update/{id}");
-        Assert.Equal("uploading", video!["status"]!.GetValue<string>());
+        await AssertNothingStoredAsync(admin, id);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class Housekeeper(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public async Task RunOnceAsync(CancellationToken ct)
+    private async Task RunOnceAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
