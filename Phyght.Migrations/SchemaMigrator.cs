@@ -1,19 +1,38 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Options;
 using Phyght.Core.Data;
 
 namespace Phyght.Migrations;
 
-/// <summary>Applies pending migrations once and stops the process: exit code 0 when the schema is current, 1 when it
-/// could not be brought up to date (the services waiting on this resource then do not start).</summary>
-public sealed class SchemaMigrator(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<SchemaMigrator> logger) : BackgroundService
+/// <summary>Provisions the database and its logins, applies pending migrations once and stops the process: exit code 0
+/// when the schema is current, 1 when it could not be brought up to date (the services waiting on this resource then
+/// do not start).</summary>
+public sealed class SchemaMigrator(
+    IServiceProvider services,
+    IConfiguration configuration,
+    IOptions<ProvisioningOptions> provisioning,
+    IHostApplicationLifetime lifetime,
+    ILogger<SchemaMigrator> logger) : BackgroundService
 {
+    /// <summary>The server's superuser: used for provisioning only, never for the schema.</summary>
+    public const string SuperuserConnectionName = "postgres";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var activity = PhyghtTelemetry.ActivitySource.StartActivity("database.migrate");
         try
         {
+            var superuser = configuration.GetConnectionString(SuperuserConnectionName)
+                ?? throw new InvalidOperationException($"ConnectionStrings:{SuperuserConnectionName} (the server's superuser) is not set.");
+            using (PhyghtTelemetry.ActivitySource.StartActivity("database.provision"))
+            {
+                await DatabaseProvisioner.EnsureDatabaseAsync(superuser, provisioning.Value, stoppingToken);
+            }
+            logger.LogInformation("Database {Database} and its logins {Logins} are provisioned",
+                provisioning.Value.Database, string.Join(", ", provisioning.Value.Logins.Select(l => l.Role)));
+
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
             await db.Database.OpenConnectionAsync(stoppingToken);

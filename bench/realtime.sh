@@ -10,7 +10,7 @@ redisport=56379
 dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
 dotnet build bench/Phyght.Bench -c Release -v q -nologo >/dev/null
 dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Redis:Port=$redisport \
-  --Phyght:SecondApiInstance=true --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
+  --Phyght:ExtraApiInstances=1 --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
 trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
 until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done

@@ -16,8 +16,8 @@ public static class ApiResourceExtensions
         this IDistributedApplicationBuilder builder,
         string name,
         ApiDatabase database,
-        IResourceBuilder<RedisExecutableResource> redis,
-        IResourceBuilder<AzuriteBlobsResource> blobs,
+        IResourceBuilder<IResourceWithConnectionString> redis,
+        IResourceBuilder<IResourceWithConnectionString> blobs,
         ParameterResource jwtSigningKey)
     {
         var api = builder.AddProject<Projects.Phyght_Api>(name);
@@ -42,26 +42,54 @@ public static class ApiResourceExtensions
             .WithServiceDefaults()
             .WithApiReferenceLinks()
             .WithHttpHealthCheck("/health")
-            // Where browsers reach this instance: the media links in responses point here.
-            .WithEnvironment("Api__PublicUrl", api.GetEndpoint("http"));
+            .WithPublicUrl();
+    }
+
+    /// <summary>Where browsers reach the API: the media links in responses point here. Running, this instance's own
+    /// endpoint; published, the external address the operator gives (<c>api-public-url</c>).</summary>
+    private static IResourceBuilder<ProjectResource> WithPublicUrl(this IResourceBuilder<ProjectResource> api)
+    {
+        if (!api.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            return api.WithEnvironment("Api__PublicUrl", api.GetEndpoint("http"));
+        }
+        var publicUrl = api.ApplicationBuilder.AddParameter("api-public-url");
+        return api.WithEnvironment("Api__PublicUrl", publicUrl).WithExternalHttpEndpoints();
     }
 
     /// <summary>
-    /// With <c>Phyght:SecondApiInstance=true</c>, a second API instance (<c>api-b</c>) on a port of its own, so tests can
-    /// drive the cross-instance paths (real-time fan-out, cache eviction, concurrent syncs) through a chosen instance.
-    /// To scale the API for users, use <c>WithReplicas</c> behind the one port instead.
+    /// With <c>Phyght:ExtraApiInstances=N</c>, N more API instances (<c>api-b</c>, <c>api-c</c>, …) on ports of their
+    /// own, so tests can drive the cross-instance paths (real-time fan-out, cache eviction, concurrent syncs) through a
+    /// chosen instance. Users scale the API with replicas behind one address instead (the published manifest does).
     /// </summary>
-    public static void AddSecondApiInstanceIfConfigured(
+    public static void AddExtraApiInstancesIfConfigured(
         this IDistributedApplicationBuilder builder,
         ApiDatabase database,
-        IResourceBuilder<RedisExecutableResource> redis,
-        IResourceBuilder<AzuriteBlobsResource> blobs,
+        IResourceBuilder<IResourceWithConnectionString> redis,
+        IResourceBuilder<IResourceWithConnectionString> blobs,
         ParameterResource jwtSigningKey)
     {
-        if (builder.Configuration.GetValue<bool>("Phyght:SecondApiInstance"))
+        var extra = builder.Configuration.GetValue<int>("Phyght:ExtraApiInstances");
+        for (var i = 0; i < extra; i++)
         {
-            builder.AddApi("api-b", database, redis, blobs, jwtSigningKey)
+            builder.AddApi($"api-{(char)('b' + i)}", database, redis, blobs, jwtSigningKey)
                 .WithEndpoint("http", endpoint => endpoint.Port = null);
         }
+    }
+
+    /// <summary>Published, each service runs as several replicas, each probed on its health endpoints.</summary>
+    public static IResourceBuilder<ProjectResource> WithReplicasWhenPublished(this IResourceBuilder<ProjectResource> project, int replicas)
+    {
+        if (!project.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            return project;
+        }
+#pragma warning disable ASPIREPROBES001 // Probes are read by the Kubernetes and Container Apps publishers.
+        // Annotations rather than WithHttpProbe: the health checks these paths answer are declared already.
+        var http = project.GetEndpoint("http");
+        return project.WithReplicas(replicas)
+            .WithAnnotation(new EndpointProbeAnnotation { Type = ProbeType.Liveness, EndpointReference = http, Path = "/alive" })
+            .WithAnnotation(new EndpointProbeAnnotation { Type = ProbeType.Readiness, EndpointReference = http, Path = "/health" });
+#pragma warning restore ASPIREPROBES001
     }
 }

@@ -67,8 +67,9 @@ public static class PostgresExecutableBuilderExtensions
             .WithIconName("Database");
     }
 
-    /// <summary>Adds a database, created with its logins when the server is ready; Running (so <c>WaitFor</c> returns)
-    /// once they exist. Its own connection string is the superuser's, for operators and tests.</summary>
+    /// <summary>Adds a database, Running once the server is ready and healthy once it exists: the migrations resource
+    /// creates it with its logins (<see cref="PhyghtDatabase.AddLogin"/>). Its own connection string is the
+    /// superuser's, for operators and tests.</summary>
     public static IResourceBuilder<PostgresExecutableDatabaseResource> AddLocalDatabase(this IResourceBuilder<PostgresExecutableResource> server, string name, string? databaseName = null)
     {
         var database = new PostgresExecutableDatabaseResource(name, databaseName ?? name, server.Resource);
@@ -78,20 +79,11 @@ public static class PostgresExecutableBuilderExtensions
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new PostgresReadyCheck(database), HealthStatus.Unhealthy, tags: null));
 
-        server.OnResourceReady(async (_, e, ct) =>
+        server.OnResourceReady((_, e, _) => e.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
         {
-            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
-            var superuser = await server.Resource.ConnectionStringExpression.GetValueAsync(ct);
-            await PostgresProvisioning.EnsureDatabaseAsync(superuser!, database, ct);
-            foreach (var resource in database.Logins.Cast<IResource>().Prepend(database))
-            {
-                await notifications.PublishUpdateAsync(resource, s => s with
-                {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
-            }
-        });
+            State = KnownResourceStates.Running,
+            StartTimeStamp = DateTime.UtcNow,
+        }));
 
         return builder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot
@@ -103,35 +95,6 @@ public static class PostgresExecutableBuilderExtensions
             .WithParentRelationship(server.Resource)
             .WithHealthCheck(healthCheckKey)
             .WithIconName("DatabaseStack");
-    }
-
-    /// <summary>
-    /// Adds a login role of the database (<paramref name="roleName"/>) with a password generated once and kept in the
-    /// data folder. Services reference it in place of the database, e.g.
-    /// <c>.WithReference(login, connectionName: "phyght")</c>. With <paramref name="ownsDatabase"/>, the login owns the
-    /// database and everything in it: the migrator.
-    /// </summary>
-    public static IResourceBuilder<PostgresLoginResource> AddLogin(
-        this IResourceBuilder<PostgresExecutableDatabaseResource> database, string name, string roleName, bool ownsDatabase = false)
-    {
-        if (ownsDatabase && database.Resource.Logins.Any(l => l.OwnsDatabase))
-        {
-            throw new DistributedApplicationException($"{database.Resource.Name} already has an owner login.");
-        }
-        var builder = database.ApplicationBuilder;
-        var passwordValue = DataFolder.ReadOrCreateSecret(DataFolder.Resolve(builder), $"{roleName}.password");
-        var password = new ParameterResource($"{name}-password", _ => passwordValue, secret: true);
-        var login = new PostgresLoginResource(name, roleName, password, database.Resource, ownsDatabase);
-        database.Resource.Logins.Add(login);
-        return builder.AddResource(login)
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "PostgresLogin",
-                State = KnownResourceStates.Waiting,
-                Properties = [new("role", roleName), new("owner", ownsDatabase)],
-            })
-            .WithParentRelationship(database.Resource)
-            .WithIconName("Person");
     }
 
     private sealed class PostgresReadyCheck(IResourceWithConnectionString resource) : IHealthCheck

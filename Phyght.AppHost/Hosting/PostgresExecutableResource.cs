@@ -1,7 +1,7 @@
 namespace Phyght.AppHost.Hosting;
 
 /// <summary>A PostgreSQL server run from the Debian binaries as an executable resource. Its connection string is the
-/// superuser's: only the AppHost (which creates databases and logins) and an operator use it.</summary>
+/// superuser's: only the migrations resource (which creates the database and its logins) and an operator use it.</summary>
 public sealed class PostgresExecutableResource(string name, string command, string workingDirectory, ParameterResource password, string dataDirectory)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
@@ -15,22 +15,17 @@ public sealed class PostgresExecutableResource(string name, string command, stri
     /// <summary>The cluster's data directory (PGDATA).</summary>
     public string DataDirectory { get; } = dataDirectory;
 
-    public ReferenceExpression ConnectionStringExpression => ConnectionStringFor(SuperuserName, PasswordParameter);
-
-    internal ReferenceExpression ConnectionStringFor(string userName, ParameterResource password) => ReferenceExpression.Create(
-        $"Host={PrimaryEndpoint.Property(EndpointProperty.IPV4Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={userName};Password={password}");
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.IPV4Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperuserName};Password={PasswordParameter}");
 }
 
-/// <summary>One database on a <see cref="PostgresExecutableResource"/>, with the logins that may connect to it; Running
-/// once it and its logins exist.</summary>
+/// <summary>One database on a <see cref="PostgresExecutableResource"/>.</summary>
 public sealed class PostgresExecutableDatabaseResource(string name, string databaseName, PostgresExecutableResource parent)
     : Resource(name), IResourceWithParent<PostgresExecutableResource>, IResourceWithConnectionString
 {
     public PostgresExecutableResource Parent { get; } = parent;
 
     public string DatabaseName { get; } = databaseName;
-
-    internal List<PostgresLoginResource> Logins { get; } = [];
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"{Parent.ConnectionStringExpression};Database={DatabaseName}");

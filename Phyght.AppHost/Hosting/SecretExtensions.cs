@@ -6,12 +6,18 @@ public static class SecretExtensions
 {
     /// <summary>
     /// A secret parameter: the configured value (<c>Parameters:{name}</c>) when there is one, otherwise one generated
-    /// on first start and kept in the data folder beside the data it guards.
+    /// on first start and kept in the data folder beside the data it guards. In a published manifest, a secret the
+    /// deployment tool generates once per environment.
     /// </summary>
-    /// <remarks>Not added to the model: like the PostgreSQL password it is a value the AppHost computes, not one the
-    /// dashboard should ask for.</remarks>
+    /// <remarks>Not added to the model when running: like the PostgreSQL password it is a value the AppHost computes,
+    /// not one the dashboard should ask for.</remarks>
     public static ParameterResource CreateGeneratedSecret(this IDistributedApplicationBuilder builder, string name, int bytes = 24)
     {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // Letters and digits only: these values are placed inside connection strings.
+            return builder.AddResource(ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false)).Resource;
+        }
         var configured = builder.Configuration[$"Parameters:{name}"];
         // Read or created now, once: resources resolve parameters concurrently, and two of them creating the file at
         // the same moment would each get a different secret.
@@ -34,7 +40,7 @@ public static class SecretExtensions
         var password = configured is { Length: > 0 }
             ? new ParameterResource("admin-password", _ => configured, secret: true)
             : builder.CreateGeneratedSecret("admin-password");
-        if (configured is not { Length: > 0 })
+        if (configured is not { Length: > 0 } && builder.ExecutionContext.IsRunMode)
         {
             var file = Path.Combine(DataFolder.Resolve(builder), "admin-password.secret");
             builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>

@@ -55,7 +55,7 @@ public sealed class DashboardTests
         }
 
         // What an operator sees: every resource running and healthy, and the upload's waterfall with the worker in it.
-        var screenshots = Path.Combine(RepositoryRoot(), "TestResults", "dashboard");
+        var screenshots = Path.Combine(Repository.Root(), "TestResults", "dashboard");
         var seen = await RunNodeAsync("scripts/dashboard-screenshots.mjs", dashboard.ToString(), screenshots, uploadTrace, "process video");
         foreach (var resource in new[] { "postgres", "redis", "storage", "api", "worker" })
         {
@@ -105,7 +105,7 @@ public sealed class DashboardTests
 
     private static async Task<JsonElement> RunNodeAsync(string script, params string[] args)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = Repository.Root(), RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
         foreach (var arg in args)
         {
@@ -117,15 +117,5 @@ public sealed class DashboardTests
         await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
         Assert.True(node.ExitCode == 0, $"{script} failed: {await error}");
         return JsonDocument.Parse(await output).RootElement;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Phyght.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("Phyght.sln not found above the test binaries.");
     }
 }

@@ -13,7 +13,7 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
     public PhyghtStack Stack { get; private set; } = null!;
 
     public async Task InitializeAsync() => Stack = await PhyghtStack.StartAsync(
-        extraArgs: ["--Phyght:SecondApiInstance=true"],
+        extraArgs: ["--Phyght:ExtraApiInstances=1"],
         waitHealthy: [.. PhyghtStack.AllResources, "api-b"]);
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();

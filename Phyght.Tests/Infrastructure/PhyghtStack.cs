@@ -126,6 +126,24 @@ public sealed class PhyghtStack : IAsyncDisposable
         return pids;
     }
 
+    /// <summary>The OS process id of one resource that runs as a process.</summary>
+    public int ProcessIdOf(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+        && int.TryParse(pid.ToString(), out var id)
+            ? id
+            : throw new InvalidOperationException($"{resource} has no process id");
+
+    /// <summary>Restarts a resource (starts it again if it died) through the dashboard's own command, and waits until it
+    /// is healthy.</summary>
+    public async Task RestartAsync(string resource)
+    {
+        var running = App.ResourceNotifications.TryGetCurrentState(resource, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, running ? KnownResourceCommands.RestartCommand : KnownResourceCommands.StartCommand);
+        Assert.True(result.Success, $"{resource} restarts: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(_ => { });

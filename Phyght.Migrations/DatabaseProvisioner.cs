@@ -1,45 +1,45 @@
 using Npgsql;
 
-namespace Phyght.AppHost.Hosting;
+namespace Phyght.Migrations;
 
 /// <summary>
-/// What only a superuser may do, done once per start by the AppHost before any service connects: the database, its
-/// logins (none of them superuser, none bypassing row level security), its ownership, and the builtin functions row
-/// level security needs marked leakproof. Everything after that (tables, grants, policies) is the migrations' work.
+/// What only a superuser may do, done once per start before the schema is migrated and before any service connects:
+/// the database, its logins (none of them superuser, none bypassing row level security), its ownership, and the
+/// builtin functions row level security needs marked leakproof. Everything after that (tables, grants, policies) is
+/// the migrations' work, done as the owner login.
 /// </summary>
-internal static class PostgresProvisioning
+public static class DatabaseProvisioner
 {
-    public static async Task EnsureDatabaseAsync(string superuser, PostgresExecutableDatabaseResource database, CancellationToken ct)
+    public static async Task EnsureDatabaseAsync(string superuser, ProvisioningOptions database, CancellationToken ct)
     {
         await using var server = new NpgsqlConnection(superuser);
         await server.OpenAsync(ct);
         // CREATE/ALTER ROLE carry passwords: this session's statements are never written to the server's log.
         await ExecuteAsync(server, "SET log_statement = 'none'; SET log_min_error_statement = 'panic'; SET log_min_duration_statement = -1", ct);
-        if (await ScalarAsync(server, "SELECT 1 FROM pg_database WHERE datname = @name", ct, ("name", database.DatabaseName)) is null)
+        if (await ScalarAsync(server, "SELECT 1 FROM pg_database WHERE datname = @name", ct, ("name", database.Database)) is null)
         {
-            await ExecuteAsync(server, $"CREATE DATABASE {Quote(database.DatabaseName)}", ct);
+            await ExecuteAsync(server, $"CREATE DATABASE {Quote(database.Database)}", ct);
         }
         foreach (var login in database.Logins)
         {
-            var password = await login.PasswordParameter.GetValueAsync(ct) ?? throw new InvalidOperationException($"{login.Name} has no password");
-            var exists = await ScalarAsync(server, "SELECT 1 FROM pg_roles WHERE rolname = @name", ct, ("name", login.RoleName)) is not null;
+            var exists = await ScalarAsync(server, "SELECT 1 FROM pg_roles WHERE rolname = @name", ct, ("name", login.Role)) is not null;
             await ExecuteAsync(server,
-                $"{(exists ? "ALTER" : "CREATE")} ROLE {Quote(login.RoleName)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD {Literal(password)}", ct);
+                $"{(exists ? "ALTER" : "CREATE")} ROLE {Quote(login.Role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD {Literal(login.Password)}", ct);
         }
-        await ExecuteAsync(server, $"REVOKE ALL ON DATABASE {Quote(database.DatabaseName)} FROM PUBLIC", ct);
+        await ExecuteAsync(server, $"REVOKE ALL ON DATABASE {Quote(database.Database)} FROM PUBLIC", ct);
         foreach (var login in database.Logins)
         {
-            await ExecuteAsync(server, $"GRANT CONNECT ON DATABASE {Quote(database.DatabaseName)} TO {Quote(login.RoleName)}", ct);
+            await ExecuteAsync(server, $"GRANT CONNECT ON DATABASE {Quote(database.Database)} TO {Quote(login.Role)}", ct);
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(superuser) { Database = database.DatabaseName, Pooling = false };
+        var builder = new NpgsqlConnectionStringBuilder(superuser) { Database = database.Database, Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(ct);
         if (database.Logins.SingleOrDefault(l => l.OwnsDatabase) is { } owner)
         {
             // Logins do not inherit (NOINHERIT), so the owner owns the schema itself rather than through pg_database_owner.
-            await ExecuteAsync(connection, $"ALTER DATABASE {Quote(database.DatabaseName)} OWNER TO {Quote(owner.RoleName)}; ALTER SCHEMA public OWNER TO {Quote(owner.RoleName)}", ct);
-            await TransferObjectsAsync(connection, owner.RoleName, ct);
+            await ExecuteAsync(connection, $"ALTER DATABASE {Quote(database.Database)} OWNER TO {Quote(owner.Role)}; ALTER SCHEMA public OWNER TO {Quote(owner.Role)}", ct);
+            await TransferObjectsAsync(connection, owner.Role, ct);
         }
         // Under row level security PostgreSQL uses an index for a condition only if its function is leakproof; these
         // two are, but are not marked so (search scanned the table: 275 ms for a rare word at a million videos, 16 ms

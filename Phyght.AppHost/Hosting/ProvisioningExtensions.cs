@@ -1,0 +1,40 @@
+namespace Phyght.AppHost.Hosting;
+
+public static class ProvisioningExtensions
+{
+    /// <summary>
+    /// Makes <paramref name="migrations"/> the one process that holds the superuser: it creates the database and every
+    /// login of <paramref name="database"/> (passwords passed here), then migrates as the owner login. The logins show
+    /// Running once it has exited successfully.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithProvisioningOf(this IResourceBuilder<ProjectResource> migrations, PhyghtDatabase database)
+    {
+        var builder = migrations.ApplicationBuilder;
+        var owner = database.Logins.Single(l => l.OwnsDatabase);
+        migrations
+            .WithReference(database.Server, connectionName: "postgres")
+            .WithReference(builder.CreateResourceBuilder(owner), connectionName: "phyght")
+            .WaitFor(database.Server)
+            .WithEnvironment("Provisioning__Database", database.DatabaseName);
+        for (var i = 0; i < database.Logins.Count; i++)
+        {
+            var login = database.Logins[i];
+            migrations
+                .WithEnvironment($"Provisioning__Logins__{i}__Role", login.RoleName)
+                .WithEnvironment($"Provisioning__Logins__{i}__Password", ReferenceExpression.Create($"{login.PasswordParameter}"))
+                .WithEnvironment($"Provisioning__Logins__{i}__OwnsDatabase", login.OwnsDatabase ? "true" : "false");
+        }
+        return migrations.OnResourceStopped(async (_, e, _) =>
+        {
+            if (e.ResourceEvent.Snapshot.ExitCode != 0)
+            {
+                return;
+            }
+            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+            foreach (var login in database.Logins)
+            {
+                await notifications.PublishUpdateAsync(login, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow });
+            }
+        });
+    }
+}

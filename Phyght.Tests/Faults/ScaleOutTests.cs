@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.SignalR.Client;
+using Phyght.Tests.Infrastructure;
+using Phyght.Tests.Integration;
+
+namespace Phyght.Tests.Faults;
+
+/// <summary>
+/// Three API instances and two workers under write load (edits, syncs, uploads), with processes killed and servers
+/// restarted underneath: after each, <see cref="FaultChecker"/> finds every acknowledged write, every change delivered
+/// once to every subscriber on every instance, the op log folding to each row, blobs matching rows, and each upload's
+/// job done once.
+/// </summary>
+public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<ScaleOutFixture>
+{
+    private PhyghtStack Stack => fixture.Stack;
+
+    private async Task<(ApiUser Admin, ApiUser[] Instances, List<RealtimeTests.Listener> Listeners)> ConnectAsync()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var instances = ScaleOutFixture.ApiInstances.Select(name => admin.On(Stack.App.CreateHttpClient(name))).ToArray();
+        var listeners = new List<RealtimeTests.Listener>();
+        foreach (var name in ScaleOutFixture.ApiInstances)
+        {
+            var listener = await RealtimeTests.Listener.ConnectAsync(Stack, admin.AccessToken, name);
+            await listener.Connection.InvokeAsync("SubscribeAll");
+            listeners.Add(listener);
+        }
+        return (admin, instances, listeners);
+    }
+
+    private static async Task<List<string>> CreateVideosAsync(ApiUser[] instances, int count) =>
+        [.. await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            (await instances[i % instances.Length].CreateVideoAsync(new { title = $"Load {i}" }))["id"]!.GetValue<string>()))];
+
+    private static Task WaitReadyAsync(ApiUser admin, string id) => Eventually.ReturnsAsync(
+        async () => (await admin.GetAsync($"/videos-update/{id}")).Body!["status"]!.GetValue<string>(),
+        status => status is "ready" or "failed", TimeSpan.FromSeconds(120), $"{id} is processed");
+
+    [Fact]
+    public async Task Under_load_through_three_instances_and_two_workers_every_change_reaches_every_subscriber_once_and_every_job_runs_once()
+    {
+        var (admin, instances, listeners) = await ConnectAsync();
+        await using var _ = new Disposer(listeners);
+        var videos = await CreateVideosAsync(instances, 6);
+        var clip = await MediaFixtures.VideoAsync("mp4");
+
+        var load = new WriteLoad();
+        var uploads = videos.Take(3).Select((id, i) => instances[i].UploadAsync(id, clip)).ToArray();
+        await load.RunAsync(instances, videos, rounds: 5);
+        Assert.All(await Task.WhenAll(uploads), status => Assert.Equal(HttpStatusCode.OK, status));
+        foreach (var id in videos.Take(3))
+        {
+            await WaitReadyAsync(admin, id);
+        }
+
+        Assert.Empty(load.Refusals);
+        Assert.Equal(6 * 3 * 5, load.AcknowledgedEdits.Count);
+        await FaultChecker.AssertAcknowledgedEditsPresentAsync(Stack, load.AcknowledgedEdits);
+        await load.AssertSyncBatchesAtomicAsync(Stack);
+        await FaultChecker.AssertEachChangeDeliveredOnceAsync(Stack, listeners, videos);
+        await FaultChecker.AssertFoldEqualsRowAsync(admin, videos);
+        foreach (var id in videos.Take(3))
+        {
+            await FaultChecker.AssertProcessedOnceAsync(Stack, listeners, id);
+        }
+        await FaultChecker.AssertBlobsMatchRowsAsync(Stack, videos);
+    }
+
+    [Fact]
+    public async Task A_worker_killed_inside_ffmpeg_loses_its_job_to_the_other_worker_which_finishes_it_once()
+    {
+        var (admin, _, listeners) = await ConnectAsync();
+        await using var _ = new Disposer(listeners);
+        var id = (await admin.CreateVideoAsync(new { title = "Killed mid-ffmpeg" }))["id"]!.GetValue<string>();
+
+        Assert.Equal(HttpStatusCode.OK, await admin.UploadAsync(id, await MediaFixtures.VideoAsync("mp4")));
+        var ffmpeg = await Eventually.ReturnsAsync(() => Task.FromResult(ProcessesRunning(fixture.SlowFfmpeg).FirstOrDefault()),
+            pid => pid != 0, TimeSpan.FromSeconds(60), "a worker is inside ffmpeg");
+        var worker = ParentOf(ffmpeg);
+        Process.GetProcessById(worker).Kill(); // SIGKILL: no lease release, no cleanup
+
+        await WaitReadyAsync(admin, id);
+        Assert.Equal("ready", (await admin.GetAsync($"/videos-update/{id}")).Body!["status"]!.GetValue<string>());
+        Assert.Equal(2, await Database.ScalarAsync<int>(Stack, "SELECT attempts FROM processing_jobs WHERE video_id = @id", ("id", Guid.Parse(id))));
+        Assert.NotEqual(worker.ToString(), (await Database.ScalarAsync<string>(Stack,
+            "SELECT coalesce(leased_by, '') FROM processing_jobs WHERE video_id = @id", ("id", Guid.Parse(id)))).Split('-')[^1]);
+        await FaultChecker.AssertProcessedOnceAsync(Stack, listeners, id);
+        await FaultChecker.AssertEachChangeDeliveredOnceAsync(Stack, listeners, [id]);
+        await FaultChecker.AssertBlobsMatchRowsAsync(Stack, [id]);
+    }
+
+    [Fact]
+    public async Task An_api_instance_killed_mid_upload_and_mid_sync_keeps_every_acknowledged_write_and_leaves_no_partial_one()
+    {
+        var (admin, instances, listeners) = await ConnectAsync();
+        await using var _ = new Disposer(listeners.Take(2).ToList());
+        var videos = await CreateVideosAsync(instances[..2], 3);
+        var uploaded = videos[0];
+        Assert.Equal(HttpStatusCode.OK, await admin.UploadAsync(uploaded, await MediaFixtures.VideoAsync("mp4")));
+        await WaitReadyAsync(admin, uploaded);
+        var fileBefore = await Database.ScalarAsync<string>(Stack, "SELECT file_path FROM videos WHERE id = @id", ("id", Guid.Parse(uploaded)));
+
+        var doomed = instances[2];
+        var pid = ServiceProcessOf(Stack.ProcessIdOf("api-c"));
+        var load = new WriteLoad();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var writing = load.RunAsync(instances, videos, rounds: 1000, stop.Token);
+        var halfSent = new TaskCompletionSource();
+        var upload = SendStalledUploadAsync(doomed, uploaded, halfSent);
+        await halfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.ReturnsAsync(() => Task.FromResult(load.SyncBatches.Count(b => b.Acknowledged)), n => n >= 20,
+            TimeSpan.FromSeconds(30), "syncs are acknowledged on every instance");
+
+        Process.GetProcessById(pid).Kill();
+        await Assert.ThrowsAnyAsync<Exception>(() => upload);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the survivors go on writing after the kill
+        stop.Cancel();
+        await writing;
+
+        try
+        {
+            Assert.Equal(fileBefore, await Database.ScalarAsync<string>(Stack, "SELECT file_path FROM videos WHERE id = @id", ("id", Guid.Parse(uploaded))));
+            Assert.Equal("ready", (await admin.GetAsync($"/videos-update/{uploaded}")).Body!["status"]!.GetValue<string>());
+            await FaultChecker.AssertBlobsMatchRowsAsync(Stack, videos);
+            await FaultChecker.AssertAcknowledgedEditsPresentAsync(Stack, load.AcknowledgedEdits);
+            await load.AssertSyncBatchesAtomicAsync(Stack);
+            await FaultChecker.AssertFoldEqualsRowAsync(admin, videos);
+            await FaultChecker.AssertEachChangeDeliveredOnceAsync(Stack, listeners.Take(2).ToList(), videos);
+        }
+        finally
+        {
+            await Stack.RestartAsync("api-c");
+            await listeners[2].DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Restarting_redis_under_load_every_subscriber_on_every_instance_still_gets_every_change_once()
+    {
+        var (admin, instances, listeners) = await ConnectAsync();
+        await using var _ = new Disposer(listeners);
+        var videos = await CreateVideosAsync(instances, 3);
+        var load = new WriteLoad();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var writing = load.RunAsync(instances, videos, rounds: 1000, stop.Token);
+
+        await Eventually.ReturnsAsync(() => Task.FromResult(load.AcknowledgedEdits.Count), n => n >= 20, TimeSpan.FromSeconds(30), "writes are flowing");
+        await Stack.RestartAsync("redis");
+        var afterRestart = load.AcknowledgedEdits.Count;
+        await Eventually.ReturnsAsync(() => Task.FromResult(load.AcknowledgedEdits.Count), n => n >= afterRestart + 20, TimeSpan.FromSeconds(30), "writes go on after the restart");
+        stop.Cancel();
+        await writing;
+
+        Assert.Empty(load.Refusals);
+        await FaultChecker.AssertAcknowledgedEditsPresentAsync(Stack, load.AcknowledgedEdits);
+        await load.AssertSyncBatchesAtomicAsync(Stack);
+        await FaultChecker.AssertEachChangeDeliveredOnceAsync(Stack, listeners, videos);
+        await FaultChecker.AssertFoldEqualsRowAsync(admin, videos);
+    }
+
+    /// <summary>A multipart upload that sends its first 4 MB and then waits forever, as a client whose server dies.</summary>
+    private static async Task SendStalledUploadAsync(ApiUser instance, string videoId, TaskCompletionSource halfSent)
+    {
+        var form = new MultipartFormDataContent { { new StringContent(videoId), "videoId" } };
+        var file = new StalledContent(4 << 20, halfSent);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "video", "big.mp4");
+        using var request = instance.Request(HttpMethod.Post, "/videos-upload");
+        request.Content = form;
+        using var response = await instance.Http.SendAsync(request);
+        throw new InvalidOperationException($"the stalled upload was answered: {response.StatusCode}");
+    }
+
+    private sealed class StalledContent(int bytes, TaskCompletionSource sent) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var chunk = new byte[64 << 10];
+            Random.Shared.NextBytes(chunk);
+            for (var written = 0; written < bytes; written += chunk.Length)
+            {
+                await stream.WriteAsync(chunk);
+            }
+            await stream.FlushAsync();
+            sent.TrySetResult();
+            await Task.Delay(Timeout.Infinite);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static IEnumerable<int> ProcessesRunning(string command) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(command);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
+
+    /// <summary>The service's own process: the orchestrator starts projects through <c>dotnet run</c>, whose child it is.</summary>
+    private static int ServiceProcessOf(int launcher) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(int.Parse!)
+            .FirstOrDefault(pid =>
+            {
+                try
+                {
+                    return ParentOf(pid) == launcher;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }) is var child and not 0 ? child : launcher;
+
+    /// <summary>The parent process id, from <c>/proc/{pid}/stat</c> (the field after the command's closing bracket).</summary>
+    private static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+    }
+
+    private sealed class Disposer(IReadOnlyList<RealtimeTests.Listener> listeners) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.DisposeAsync();
+            }
+        }
+    }
+}
