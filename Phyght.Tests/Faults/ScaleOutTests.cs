@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.SignalR.Client;
 using Phyght.Tests.Infrastructure;
 using Phyght.Tests.Integration;
 
@@ -12,20 +11,23 @@ namespace Phyght.Tests.Faults;
 /// once to every subscriber on every instance, the op log folding to each row, blobs matching rows, and each upload's
 /// job done once.
 /// </summary>
-public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<ScaleOutFixture>
+public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ScaleOutFixture>
 {
+    /// <summary>One line per scenario for the fault table (shown with <c>--logger "console;verbosity=detailed"</c>).</summary>
+    private void Report(string scenario, WriteLoad load) => output.WriteLine(
+        $"{scenario}: {load.AcknowledgedEdits.Count} edits and {load.SyncBatches.Count(b => b.Acknowledged)} sync batches acknowledged, " +
+        $"{load.SyncBatches.Count(b => !b.Acknowledged)} batches unanswered, refusals: {string.Join(", ", load.Refusals.GroupBy(r => r).Select(g => $"{(int)g.Key}×{g.Count()}"))}");
+
     private PhyghtStack Stack => fixture.Stack;
 
-    private async Task<(ApiUser Admin, ApiUser[] Instances, List<RealtimeTests.Listener> Listeners)> ConnectAsync()
+    private async Task<(ApiUser Admin, ApiUser[] Instances, List<ResumingListener> Listeners)> ConnectAsync()
     {
         var admin = await Accounts.AdminAsync(Stack);
         var instances = ScaleOutFixture.ApiInstances.Select(name => admin.On(Stack.App.CreateHttpClient(name))).ToArray();
-        var listeners = new List<RealtimeTests.Listener>();
+        var listeners = new List<ResumingListener>();
         foreach (var name in ScaleOutFixture.ApiInstances)
         {
-            var listener = await RealtimeTests.Listener.ConnectAsync(Stack, admin.AccessToken, name);
-            await listener.Connection.InvokeAsync("SubscribeAll");
-            listeners.Add(listener);
+            listeners.Add(await ResumingListener.ConnectAsync(Stack, admin.AccessToken!, name));
         }
         return (admin, instances, listeners);
     }
@@ -55,6 +57,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
             await WaitReadyAsync(admin, id);
         }
 
+        Report("scale-out", load);
         Assert.Empty(load.Refusals);
         Assert.Equal(6 * 3 * 5, load.AcknowledgedEdits.Count);
         await FaultChecker.AssertAcknowledgedEditsPresentAsync(Stack, load.AcknowledgedEdits);
@@ -102,22 +105,28 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         await WaitReadyAsync(admin, uploaded);
         var fileBefore = await Database.ScalarAsync<string>(Stack, "SELECT file_path FROM videos WHERE id = @id", ("id", Guid.Parse(uploaded)));
 
+        // A request to the dead instance may hang in the orchestrator's proxy: writers give up after 10 s, as clients do.
+        instances = [.. instances.Select(i => i.On(WithTimeout(Stack.App.CreateHttpClient(ScaleOutFixture.ApiInstances[Array.IndexOf(instances, i)]))))];
         var doomed = instances[2];
         var pid = ServiceProcessOf(Stack.ProcessIdOf("api-c"));
         var load = new WriteLoad();
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var writing = load.RunAsync(instances, videos, rounds: 1000, stop.Token);
         var halfSent = new TaskCompletionSource();
-        var upload = SendStalledUploadAsync(doomed, uploaded, halfSent);
+        using var giveUp = new CancellationTokenSource();
+        var upload = SendStalledUploadAsync(doomed, uploaded, halfSent, giveUp.Token);
         await halfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await Eventually.ReturnsAsync(() => Task.FromResult(load.SyncBatches.Count(b => b.Acknowledged)), n => n >= 20,
             TimeSpan.FromSeconds(30), "syncs are acknowledged on every instance");
 
         Process.GetProcessById(pid).Kill();
+        // The orchestrator's proxy may hold the client's side open: the client gives up as a browser would.
+        giveUp.CancelAfter(TimeSpan.FromSeconds(5));
         await Assert.ThrowsAnyAsync<Exception>(() => upload);
         await Task.Delay(TimeSpan.FromSeconds(2)); // the survivors go on writing after the kill
         stop.Cancel();
         await writing;
+        Report("kill -9 api-c", load);
 
         try
         {
@@ -136,24 +145,34 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         }
     }
 
-    [Fact]
-    public async Task Restarting_redis_under_load_every_subscriber_on_every_instance_still_gets_every_change_once()
+    /// <summary>Redis restarted: writes never stop (the outbox keeps what could not be published). PostgreSQL restarted:
+    /// writes meanwhile are refused with 503 and Retry-After, never a 500. Either way nothing acknowledged is lost and
+    /// every subscriber gets every change once.</summary>
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgres")]
+    public async Task Restarting_a_server_under_load_loses_no_acknowledged_write_and_every_subscriber_still_gets_every_change_once(string server)
     {
         var (admin, instances, listeners) = await ConnectAsync();
         await using var _ = new Disposer(listeners);
         var videos = await CreateVideosAsync(instances, 3);
         var load = new WriteLoad();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var writing = load.RunAsync(instances, videos, rounds: 1000, stop.Token);
 
         await Eventually.ReturnsAsync(() => Task.FromResult(load.AcknowledgedEdits.Count), n => n >= 20, TimeSpan.FromSeconds(30), "writes are flowing");
-        await Stack.RestartAsync("redis");
+        await Stack.RestartAsync(server);
         var afterRestart = load.AcknowledgedEdits.Count;
-        await Eventually.ReturnsAsync(() => Task.FromResult(load.AcknowledgedEdits.Count), n => n >= afterRestart + 20, TimeSpan.FromSeconds(30), "writes go on after the restart");
+        await Eventually.ReturnsAsync(() => Task.FromResult(load.AcknowledgedEdits.Count), n => n >= afterRestart + 20, TimeSpan.FromSeconds(60), "writes go on after the restart");
         stop.Cancel();
         await writing;
+        Report($"{server} restart", load);
 
-        Assert.Empty(load.Refusals);
+        if (server == "redis")
+        {
+            Assert.Empty(load.Refusals);
+        }
+        Assert.All(load.Refusals, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
         await FaultChecker.AssertAcknowledgedEditsPresentAsync(Stack, load.AcknowledgedEdits);
         await load.AssertSyncBatchesAtomicAsync(Stack);
         await FaultChecker.AssertEachChangeDeliveredOnceAsync(Stack, listeners, videos);
@@ -161,7 +180,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
     }
 
     /// <summary>A multipart upload that sends its first 4 MB and then waits forever, as a client whose server dies.</summary>
-    private static async Task SendStalledUploadAsync(ApiUser instance, string videoId, TaskCompletionSource halfSent)
+    private static async Task SendStalledUploadAsync(ApiUser instance, string videoId, TaskCompletionSource halfSent, CancellationToken giveUp)
     {
         var form = new MultipartFormDataContent { { new StringContent(videoId), "videoId" } };
         var file = new StalledContent(4 << 20, halfSent);
@@ -169,23 +188,26 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         form.Add(file, "video", "big.mp4");
         using var request = instance.Request(HttpMethod.Post, "/videos-upload");
         request.Content = form;
-        using var response = await instance.Http.SendAsync(request);
+        using var response = await instance.Http.SendAsync(request, giveUp);
         throw new InvalidOperationException($"the stalled upload was answered: {response.StatusCode}");
     }
 
     private sealed class StalledContent(int bytes, TaskCompletionSource sent) : HttpContent
     {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken ct)
         {
             var chunk = new byte[64 << 10];
             Random.Shared.NextBytes(chunk);
             for (var written = 0; written < bytes; written += chunk.Length)
             {
-                await stream.WriteAsync(chunk);
+                await stream.WriteAsync(chunk, ct);
             }
-            await stream.FlushAsync();
+            await stream.FlushAsync(ct);
             sent.TrySetResult();
-            await Task.Delay(Timeout.Infinite);
+            await Task.Delay(Timeout.Infinite, ct);
         }
 
         protected override bool TryComputeLength(out long length)
@@ -193,6 +215,12 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
             length = 0;
             return false;
         }
+    }
+
+    private static HttpClient WithTimeout(HttpClient client)
+    {
+        client.Timeout = TimeSpan.FromSeconds(10);
+        return client;
     }
 
     private static IEnumerable<int> ProcessesRunning(string command) =>
@@ -231,7 +259,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture) : IClassFixture<Scale
         return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
     }
 
-    private sealed class Disposer(IReadOnlyList<RealtimeTests.Listener> listeners) : IAsyncDisposable
+    private sealed class Disposer(IReadOnlyList<ResumingListener> listeners) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {

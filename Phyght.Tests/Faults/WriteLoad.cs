@@ -58,9 +58,9 @@ public sealed class WriteLoad
             }
             return status;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return null; // the instance went away mid-request: neither acknowledged nor refused
+            return null; // the instance went away mid-request (or never answered): neither acknowledged nor refused
         }
     }
 

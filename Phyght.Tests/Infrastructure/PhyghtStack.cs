@@ -142,6 +142,8 @@ public sealed class PhyghtStack : IAsyncDisposable
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, running ? KnownResourceCommands.RestartCommand : KnownResourceCommands.StartCommand);
         Assert.True(result.Success, $"{resource} restarts: {result.Message}");
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+        // The test's own pooled database connections died with the server.
+        Npgsql.NpgsqlConnection.ClearAllPools();
     }
 
     public async ValueTask DisposeAsync()
