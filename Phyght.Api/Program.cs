@@ -19,6 +19,7 @@ app.MapAuthEndpoints();
 app.MapProfileEndpoints();
 app.MapVideoEndpoints();
 app.MapUploadEndpoints();
+app.MapDirectUploadEndpoints();
 app.MapSyncEndpoints();
 app.MapRealtimeEndpoints();
 

@@ -18,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f node_modules/azurite/package.json ] || [ ! -f node_modules/playwright-core/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing Azurite and playwright-core (npm ci) ..."
+if [ ! -f node_modules/azurite/package.json ] || [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/@azure/storage-blob/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing Azurite, playwright-core and @azure/storage-blob (npm ci) ..."
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -18,10 +18,11 @@ public static class UploadEndpoints
     public static void AddUploads(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
-            .Validate(o => o.MaxVideoBytes > 0 && o.MaxThumbnailBytes > 0 && o.MediaUrlMinutes > 0,
-                $"{StorageOptions.Section}: MaxVideoBytes, MaxThumbnailBytes and MediaUrlMinutes must be positive.")
+            .Validate(o => o.MaxVideoBytes > 0 && o.MaxThumbnailBytes > 0 && o.MediaUrlMinutes > 0 && o.MaxDirectUploadBytes > 0,
+                $"{StorageOptions.Section}: MaxVideoBytes, MaxThumbnailBytes, MaxDirectUploadBytes and MediaUrlMinutes must be positive.")
             .ValidateOnStart();
         builder.Services.AddScoped<UploadService>();
+        builder.Services.AddScoped<DirectUploadService>();
         builder.Services.AddSingleton<UploadMetrics>();
     }
 

@@ -20,6 +20,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
     public DbSet<ChangeEvent> ChangeFeed => Set<ChangeEvent>();
     public DbSet<VideoCount> VideoCounts => Set<VideoCount>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+    public DbSet<Phyght.Core.Videos.UploadSession> UploadSessions => Set<Phyght.Core.Videos.UploadSession>();
 
     /// <summary>The one Npgsql configuration every host and the design-time factory use.</summary>
     public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
@@ -104,6 +105,15 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
             record.ToTable("idempotency_keys");
             record.HasKey(r => new { r.UserId, r.Key });
             record.HasOne<Profile>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Phyght.Core.Videos.UploadSession>(session =>
+        {
+            session.ToTable("upload_sessions");
+            session.Property(s => s.BlobPath).HasMaxLength(300);
+            session.HasIndex(s => s.ExpiresAt).HasFilter("completed_at IS NULL");
+            session.HasOne<Phyght.Core.Videos.Video>().WithMany().HasForeignKey(s => s.VideoId).OnDelete(DeleteBehavior.Cascade);
+            session.HasOne<Profile>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -25,6 +25,14 @@ public static class MediaFixtures
         return file;
     }
 
+    /// <summary>A real video of about 280 MB that is quick to make: 8 seconds of uncompressed 1280x720 frames in AVI.</summary>
+    public static async Task<string> LargeVideoAsync()
+    {
+        var file = Path.Combine(Folder, "card-720p-raw.avi");
+        await MakeAsync(file, ["-f", "lavfi", "-i", "testsrc2=duration=8:size=1280x720:rate=25", "-c:v", "rawvideo", "-pix_fmt", "yuv420p"]);
+        return file;
+    }
+
     public static async Task<string> PngAsync()
     {
         var file = Path.Combine(Folder, "frame.png");

@@ -7,8 +7,10 @@ namespace Phyght.Worker.Housekeeping;
 
 /// <summary>
 /// Keeps what grows without bound in bounds, every <see cref="HousekeepingOptions.IntervalSeconds"/>: published
-/// change-feed rows past their retention, finished jobs past theirs, idempotency keys past 24 h, and blobs no video refers to (an upload whose row
-/// never committed, a replaced file whose delete failed). Each removed blob is logged with its path.
+/// change-feed rows past their retention, finished jobs past theirs, idempotency keys past 24 h, direct upload
+/// sessions abandoned past their expiry (with their blobs), and blobs neither a video nor an open session refers to
+/// (an upload whose row never committed, a replaced file whose delete failed). Each removed blob is logged with its
+/// path.
 /// </summary>
 public sealed class Housekeeper(
     IServiceScopeFactory scopes,
@@ -20,9 +22,17 @@ public sealed class Housekeeper(
 {
     private const int Batch = 500;
     private readonly Counter<long> _removed = meters.Create(PhyghtTelemetry.MeterName)
-        .CreateCounter<long>("phyght.housekeeping.removed", "{item}", "Removed by housekeeping, by kind (change_feed, jobs, idempotency_keys, orphan_blobs).");
+        .CreateCounter<long>("phyght.housekeeping.removed", "{item}", "Removed by housekeeping, by kind (change_feed, jobs, idempotency_keys, upload_sessions, orphan_blobs).");
+    private long _openSessions;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        meters.Create(PhyghtTelemetry.MeterName).CreateObservableGauge("phyght.uploads.open_sessions", () => Interlocked.Read(ref _openSessions),
+            "{session}", "Direct upload sessions not completed yet, as of the last housekeeping pass.");
+        await RunPeriodicallyAsync(stoppingToken);
+    }
+
+    private async Task RunPeriodicallyAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.IntervalSeconds), time);
         do
@@ -56,6 +66,8 @@ public sealed class Housekeeper(
             .ExecuteDeleteAsync(ct);
         var keyHorizon = now - IdempotencyRecord.Retention;
         var keys = await db.IdempotencyKeys.Where(k => k.CreatedAt < keyHorizon).ExecuteDeleteAsync(ct);
+        var sessions = await SweepSessionsAsync(db, now.AddMinutes(-settings.UploadSessionGraceMinutes), ct);
+        Interlocked.Exchange(ref _openSessions, await db.UploadSessions.CountAsync(u => u.CompletedAt == null, ct));
         var orphans = 0;
         foreach (var container in new[] { BlobPath.VideosContainer, BlobPath.ThumbnailsContainer })
         {
@@ -64,12 +76,31 @@ public sealed class Housekeeper(
         Record("change_feed", feed);
         Record("jobs", jobs);
         Record("idempotency_keys", keys);
+        Record("upload_sessions", sessions);
         Record("orphan_blobs", orphans);
-        if (feed + jobs + keys + orphans > 0)
+        if (feed + jobs + keys + sessions + orphans > 0)
         {
-            logger.LogInformation("Housekeeping removed {ChangeFeed} change-feed rows, {Jobs} finished jobs, {Keys} idempotency keys and {Orphans} orphan blobs",
-                feed, jobs, keys, orphans);
+            logger.LogInformation("Housekeeping removed {ChangeFeed} change-feed rows, {Jobs} finished jobs, {Keys} idempotency keys, {Sessions} abandoned upload sessions and {Orphans} orphan blobs",
+                feed, jobs, keys, sessions, orphans);
         }
+    }
+
+    /// <summary>Sessions never completed, past their expiry and the grace: their blob (committed or not) and their row.</summary>
+    private async Task<int> SweepSessionsAsync(PhyghtDbContext db, DateTimeOffset horizon, CancellationToken ct)
+    {
+        var abandoned = await db.UploadSessions.AsNoTracking()
+            .Where(u => u.CompletedAt == null && u.ExpiresAt < horizon).OrderBy(u => u.ExpiresAt).Take(Batch).ToListAsync(ct);
+        foreach (var session in abandoned)
+        {
+            if (BlobPath.TryParse(session.BlobPath, out var container, out var name))
+            {
+                await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, cancellationToken: ct);
+            }
+            logger.LogInformation("Removed abandoned upload session {SessionId} of video {VideoId} and its blob {BlobPath} (expired {ExpiresAt})",
+                session.Id, session.VideoId, session.BlobPath, session.ExpiresAt);
+        }
+        var ids = abandoned.Select(u => u.Id).ToList();
+        return ids.Count == 0 ? 0 : await db.UploadSessions.Where(u => ids.Contains(u.Id)).ExecuteDeleteAsync(ct);
     }
 
     private async Task<int> SweepAsync(PhyghtDbContext db, BlobContainerClient container, DateTimeOffset grace, CancellationToken ct)
@@ -93,6 +124,8 @@ public sealed class Housekeeper(
             var ids = candidates.Select(c => c.Video).Distinct().ToList();
             var referenced = (await db.Videos.Where(v => ids.Contains(v.Id)).Select(v => new { v.FilePath, v.ThumbnailPath }).ToListAsync(ct))
                 .SelectMany(v => new[] { v.FilePath, v.ThumbnailPath }).OfType<string>().ToHashSet();
+            // A direct upload still in progress (or not swept yet) owns its blob.
+            referenced.UnionWith(await db.UploadSessions.Where(u => ids.Contains(u.VideoId) && u.CompletedAt == null).Select(u => u.BlobPath).ToListAsync(ct));
             foreach (var orphan in candidates.Where(c => !referenced.Contains(c.Path)))
             {
                 await container.DeleteBlobIfExistsAsync(orphan.Name, cancellationToken: ct);

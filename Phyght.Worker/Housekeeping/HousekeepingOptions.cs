@@ -13,4 +13,6 @@ public sealed class HousekeepingOptions
     /// <summary>A blob no video refers to is removed once its name's timestamp is this old (an upload in flight writes
     /// its blob before its row commits).</summary>
     public int OrphanGraceMinutes { get; set; } = 60;
+    /// <summary>A direct upload session not completed this long after it expired is removed with its blob.</summary>
+    public int UploadSessionGraceMinutes { get; set; } = 15;
 }

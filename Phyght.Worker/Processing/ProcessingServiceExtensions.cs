@@ -26,7 +26,7 @@ public static class ProcessingServiceExtensions
         builder.Services.AddScoped<VideoProcessor>();
         builder.Services.AddHostedService<ProcessingWorker>();
         builder.Services.AddOptions<Housekeeping.HousekeepingOptions>().BindConfiguration(Housekeeping.HousekeepingOptions.Section)
-            .Validate(o => o.IntervalSeconds > 0 && o.ChangeFeedDays > 0 && o.FinishedJobDays > 0 && o.OrphanGraceMinutes > 0,
+            .Validate(o => o.IntervalSeconds > 0 && o.ChangeFeedDays > 0 && o.FinishedJobDays > 0 && o.OrphanGraceMinutes > 0 && o.UploadSessionGraceMinutes > 0,
                 $"{Housekeeping.HousekeepingOptions.Section}: every setting must be positive.")
             .ValidateOnStart();
         builder.Services.AddHostedService<Housekeeping.Housekeeper>();
