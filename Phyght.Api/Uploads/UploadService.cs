@@ -38,7 +38,8 @@ public sealed class UploadService(
     {
         InitialTransferSize = 4 * 1024 * 1024,
         MaximumTransferSize = 4 * 1024 * 1024,
-        MaximumConcurrency = 1,
+        // Two blocks in flight: the next block is read from the request while the last one is still being written.
+        MaximumConcurrency = 2,
     };
 
     /// <summary>Form fields other than the files: small, and only a few of them.</summary>
