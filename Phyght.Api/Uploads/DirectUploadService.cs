@@ -59,7 +59,7 @@ public sealed class DirectUploadService(
         // The content decides the type at completion; the name's extension only names the blob.
         var extension = Extensions.GetValueOrDefault(Path.GetExtension(fileName ?? "").TrimStart('.'), "bin");
         var name = BlobPath.VideoName(videoId, now.ToUnixTimeMilliseconds(), extension);
-        var session = UploadSession.Open(videoId, userId, BlobPath.Stored(BlobPath.VideosContainer, name), size, now);
+        var session = UploadSession.Open(videoId, userId, BlobPath.Stored(BlobPath.VideosContainer, name), size, System.Diagnostics.Activity.Current?.Id, now);
         await blobs.GetBlobContainerClient(BlobPath.VideosContainer).CreateIfNotExistsAsync(cancellationToken: ct);
         db.UploadSessions.Add(session);
         await db.SaveChangesAsync(ct);
@@ -111,6 +111,12 @@ public sealed class DirectUploadService(
         {
             return new DirectUploadOutcome.NotFound("The upload session");
         }
+        // The completion's trace (which the job and the worker continue) links back to the request that opened it.
+        if (System.Diagnostics.ActivityContext.TryParse(session.TraceParent, null, out var opened))
+        {
+            System.Diagnostics.Activity.Current?.AddLink(new System.Diagnostics.ActivityLink(opened));
+        }
+        System.Diagnostics.Activity.Current?.SetTag("phyght.upload.session_id", session.Id);
         if (session.IsCompleted)
         {
             return await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == session.VideoId, ct) is { } done

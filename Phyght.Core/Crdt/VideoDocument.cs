@@ -108,12 +108,12 @@ public sealed record VideoDocument
     /// <summary>Folds a set of ops from the empty document. Any order and duplicates give the same result.</summary>
     public static VideoDocument Fold(IEnumerable<Operation> ops)
     {
-        var document = Empty;
+        var fold = new DocumentFold();
         foreach (var op in ops.OrderBy(o => o.Actor, StringComparer.Ordinal).ThenBy(o => o.Seq))
         {
-            document = document.Apply(op, out _);
+            fold.Apply(op);
         }
-        return document;
+        return fold.ToDocument();
     }
 
     private bool IsRemoved(string tag, Dot dot) =>

@@ -111,6 +111,7 @@ public sealed class PhyghtDbContext(DbContextOptions<PhyghtDbContext> options)
         {
             session.ToTable("upload_sessions");
             session.Property(s => s.BlobPath).HasMaxLength(300);
+            session.Property(s => s.TraceParent).HasMaxLength(64);
             session.HasIndex(s => s.ExpiresAt).HasFilter("completed_at IS NULL");
             session.HasOne<Phyght.Core.Videos.Video>().WithMany().HasForeignKey(s => s.VideoId).OnDelete(DeleteBehavior.Cascade);
             session.HasOne<Profile>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);

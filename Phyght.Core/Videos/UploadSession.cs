@@ -19,11 +19,14 @@ public sealed class UploadSession
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset ExpiresAt { get; private set; }
     public DateTimeOffset? CompletedAt { get; private set; }
+    /// <summary>The W3C trace context of the request that opened the session: its completion links to it.</summary>
+    public string? TraceParent { get; private set; }
 
     public bool IsCompleted => CompletedAt is not null;
 
-    public static UploadSession Open(Guid videoId, Guid userId, string blobPath, long size, DateTimeOffset now) => new()
+    public static UploadSession Open(Guid videoId, Guid userId, string blobPath, long size, string? traceParent, DateTimeOffset now) => new()
     {
+        TraceParent = traceParent,
         Id = Guid.CreateVersion7(now),
         VideoId = videoId,
         UserId = userId,

@@ -5,11 +5,17 @@ using Phyght.Core.Crdt;
 // Run: dotnet run -c Release --project bench/Phyght.Bench [ops=100000]
 // Through the API: dotnet run -c Release --project bench/Phyght.Bench sync <api-url> <admin-password> <videos> [seconds]
 // Uploads: dotnet run -c Release --project bench/Phyght.Bench upload <api-url> <admin-password> <file> <azurite-port>
+// A trace file: dotnet run -c Release --project bench/Phyght.Bench fold ../shared/bench/crdt-trace.jsonl
 // Real time: dotnet run -c Release --project bench/Phyght.Bench realtime <api-urls,comma-separated> <admin-password> <clients> <rate> <seconds> <api-pids,comma-separated>
 if (args.Length > 0 && args[0] == "realtime")
 {
     await RealtimeBench.RunAsync(args[1].Split(',').Select(u => new Uri(u)).ToArray(), args[2], int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]),
         args[6].Split(',').Select(int.Parse).ToArray());
+    return;
+}
+if (args.Length > 0 && args[0] == "fold")
+{
+    FoldBench.Run(args[1]);
     return;
 }
 if (args.Length > 0 && args[0] == "upload")

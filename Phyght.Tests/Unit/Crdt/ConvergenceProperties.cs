@@ -47,6 +47,31 @@ public sealed class ConvergenceProperties
     }
 
     [Fact]
+    public void A_fold_continued_op_by_op_is_the_document_every_op_applied_in_turn_gives()
+    {
+        ForEachHistory(history =>
+        {
+            var split = history.Ops.Count / 2;
+            var folded = VideoDocument.Fold(history.Ops.Take(split));
+            var stepwise = VideoDocument.Empty;
+            foreach (var op in history.Ops.Take(split))
+            {
+                stepwise = stepwise.Apply(op, out _);
+            }
+            // The removal clocks a fold hands on decide the ops that follow it.
+            Assert.True(stepwise.SetTagsRemovals.Equals(folded.SetTagsRemovals), "set_tags removals differ");
+            Assert.Equal(stepwise.TagRemovals.Keys, folded.TagRemovals.Keys);
+            Assert.All(stepwise.TagRemovals, r => Assert.True(r.Value.Equals(folded.TagRemovals[r.Key]), $"removals of {r.Key} differ"));
+            foreach (var op in history.Ops.Skip(split))
+            {
+                folded = folded.Apply(op, out _);
+                stepwise = stepwise.Apply(op, out _);
+            }
+            Assert.True(stepwise.StateEquals(folded), "a fold continued op by op diverged");
+        });
+    }
+
+    [Fact]
     public void Replicas_that_exchange_everything_converge()
     {
         ForEachHistory(history =>

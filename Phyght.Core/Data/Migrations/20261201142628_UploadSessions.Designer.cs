@@ -16,7 +16,7 @@ using Phyght.Core.Videos;
 namespace Phyght.Core.Data.Migrations
 {
     [DbContext(typeof(PhyghtDbContext))]
-    [Migration("20261201140506_UploadSessions")]
+    [Migration("20261201142628_UploadSessions")]
     partial class UploadSessions
     {
         /// <inheritdoc />
@@ -552,6 +552,11 @@ namespace Phyght.Core.Data.Migrations
                     b.Property<long>("Size")
                         .HasColumnType("bigint")
                         .HasColumnName("size");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_parent");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
