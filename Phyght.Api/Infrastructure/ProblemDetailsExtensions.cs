@@ -35,14 +35,6 @@ public static class ProblemDetailsExtensions
             {
                 return false;
             }
-            if (IsLostServer(exception))
-            {
-                // The server restarted: every idle pooled connection is dead too. Dropping them now costs one failed
-                // request per instance instead of one per pooled connection (measured: sign-in kept failing after a
-                // restart while the accounts pool still held its old connections).
-                Npgsql.NpgsqlConnection.ClearAllPools();
-                logger.LogWarning("The database connection was lost; dropped every pooled connection");
-            }
             logger.LogWarning(exception, "{Method} {Path} answered {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
             context.Response.StatusCode = status;
             if (status == StatusCodes.Status503ServiceUnavailable)
@@ -55,19 +47,6 @@ public static class ProblemDetailsExtensions
                 Exception = exception,
                 ProblemDetails = { Status = status, Title = title, Detail = detail },
             });
-        }
-
-        private static bool IsLostServer(Exception exception)
-        {
-            for (var e = exception; e is not null; e = e.InnerException)
-            {
-                if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown }
-                    or Npgsql.NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException })
-                {
-                    return true;
-                }
-            }
-            return false;
         }
 
         private static (int Status, string Title, string Detail) Classify(Exception exception)

@@ -16,6 +16,10 @@ public sealed class ScaleOutFixture : IAsyncLifetime
 
     public PhyghtStack Stack { get; private set; } = null!;
 
+    /// <summary>Signed in once, at start: after a database restart each API instance's stale pooled connections fail a
+    /// request each (503, retry), and a test's first call should not be one of them.</summary>
+    public ApiUser Admin { get; private set; } = null!;
+
     /// <summary>The wrapper every worker runs in place of ffmpeg; its process is the worker's child while it runs.</summary>
     public string SlowFfmpeg { get; private set; } = null!;
 
@@ -38,6 +42,7 @@ public sealed class ScaleOutFixture : IAsyncLifetime
                 $"--Processing:FfmpegCommand={SlowFfmpeg}",
             ],
             waitHealthy: [.. PhyghtStack.AllResources, "api-b", "api-c"]);
+        Admin = await Accounts.AdminAsync(Stack);
     }
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();

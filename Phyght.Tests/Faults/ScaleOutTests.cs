@@ -22,7 +22,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
 
     private async Task<(ApiUser Admin, ApiUser[] Instances, List<ResumingListener> Listeners)> ConnectAsync()
     {
-        var admin = await Accounts.AdminAsync(Stack);
+        var admin = fixture.Admin;
         var instances = ScaleOutFixture.ApiInstances.Select(name => admin.On(Stack.App.CreateHttpClient(name))).ToArray();
         var listeners = new List<ResumingListener>();
         foreach (var name in ScaleOutFixture.ApiInstances)
