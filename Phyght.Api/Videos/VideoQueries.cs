@@ -54,19 +54,45 @@ public sealed class VideoQueries(PhyghtDbContext db)
             var counts = db.VideoCounts.AsNoTracking().Where(c => staff || c.Status == VideoStatus.Ready);
             total = await query.Filter(counts).SumAsync(c => c.Count, ct);
         }
-        var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
-        if (query.After is { } after)
-        {
-            // Keyset as a row comparison, an index range scan: the page after the cursor costs what the first page costs.
-            var next = await ordered.Where(v => EF.Functions.LessThan(ValueTuple.Create(v.CreatedAt, v.Id), ValueTuple.Create(after.CreatedAt, after.Id)))
-                .Take(query.Limit).ToListAsync(ct);
-            return (next, total, estimate);
-        }
-        if (!estimate && query.Offset >= total)
+        if (query.After is null && !estimate && query.Offset >= total)
         {
             return ([], total, estimate);
         }
-        // The offset is bounded by Catalog:MaxOffset (deeper pages use the cursor), so this costs at most that many rows.
-        return (await ordered.Skip((int)query.Offset).Take(query.Limit).ToListAsync(ct), total, estimate);
+        return (await Page(videos, query).ToListAsync(ct), total, estimate);
+    }
+
+    /// <summary>The page of <paramref name="videos"/> newest first: after the cursor (a keyset as a row comparison, an
+    /// index range scan, so any page costs what the first costs) or at the offset (bounded by Catalog:MaxOffset).
+    /// Only the columns a list shows are read: not the CRDT state, which grows with the edit history.</summary>
+    public static IQueryable<Video> Page(IQueryable<Video> videos, VideoListQuery query)
+    {
+        var ordered = videos.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id);
+        var page = query.After is { } after
+            ? ordered.Where(v => EF.Functions.LessThan(ValueTuple.Create(v.CreatedAt, v.Id), ValueTuple.Create(after.CreatedAt, after.Id)))
+            : ordered.Skip((int)query.Offset);
+        return page.Take(query.Limit).Select(v => new Video
+        {
+            Id = v.Id,
+            Title = v.Title,
+            Description = v.Description,
+            FilePath = v.FilePath,
+            ThumbnailPath = v.ThumbnailPath,
+            Duration = v.Duration,
+            FileSize = v.FileSize,
+            MimeType = v.MimeType,
+            Status = v.Status,
+            VectorClock = v.VectorClock,
+            LastModifiedBy = v.LastModifiedBy,
+            Version = v.Version,
+            Tags = v.Tags,
+            Category = v.Category,
+            IsFeatured = v.IsFeatured,
+            ViewCount = v.ViewCount,
+            CreatedAt = v.CreatedAt,
+            UpdatedAt = v.UpdatedAt,
+            DeletedAt = v.DeletedAt,
+            ProcessingResults = v.ProcessingResults,
+            FailureReason = v.FailureReason,
+        });
     }
 }

@@ -11,6 +11,9 @@ public sealed class PhyghtDatabase(IDistributedApplicationBuilder builder, IReso
 
     public IResourceBuilder<IResourceWithConnectionString> Server { get; } = server;
 
+    /// <summary>What the logins belong to: the database resource (run mode) or the server (publish mode).</summary>
+    public IResource Parent { get; } = parent;
+
     public string DatabaseName { get; } = databaseName;
 
     public IReadOnlyList<PostgresLoginResource> Logins => _logins;
@@ -28,7 +31,7 @@ public sealed class PhyghtDatabase(IDistributedApplicationBuilder builder, IReso
             throw new DistributedApplicationException($"{DatabaseName} already has an owner login.");
         }
         var password = builder.CreateGeneratedSecret($"{name}-password");
-        var login = new PostgresLoginResource(name, roleName, password, endpoint, DatabaseName, parent, ownsDatabase);
+        var login = new PostgresLoginResource(name, roleName, password, endpoint, DatabaseName, Parent, ownsDatabase);
         _logins.Add(login);
         return builder.AddResource(login)
             .WithInitialState(new CustomResourceSnapshot
@@ -37,7 +40,7 @@ public sealed class PhyghtDatabase(IDistributedApplicationBuilder builder, IReso
                 State = KnownResourceStates.Waiting,
                 Properties = [new("role", roleName), new("owner", ownsDatabase)],
             })
-            .WithParentRelationship(parent)
+            .WithParentRelationship(Parent)
             .WithIconName("Person");
     }
 }

@@ -67,9 +67,9 @@ public static class PostgresExecutableBuilderExtensions
             .WithIconName("Database");
     }
 
-    /// <summary>Adds a database, Running once the server is ready and healthy once it exists: the migrations resource
-    /// creates it with its logins (<see cref="PhyghtDatabase.AddLogin"/>). Its own connection string is the
-    /// superuser's, for operators and tests.</summary>
+    /// <summary>Adds a database, Running once the migrations resource has created it with its logins
+    /// (<see cref="ProvisioningExtensions.WithProvisioningOf"/>). Its own connection string is the superuser's, for
+    /// operators and tests.</summary>
     public static IResourceBuilder<PostgresExecutableDatabaseResource> AddLocalDatabase(this IResourceBuilder<PostgresExecutableResource> server, string name, string? databaseName = null)
     {
         var database = new PostgresExecutableDatabaseResource(name, databaseName ?? name, server.Resource);
@@ -78,12 +78,6 @@ public static class PostgresExecutableBuilderExtensions
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new PostgresReadyCheck(database), HealthStatus.Unhealthy, tags: null));
-
-        server.OnResourceReady((_, e, _) => e.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
-        {
-            State = KnownResourceStates.Running,
-            StartTimeStamp = DateTime.UtcNow,
-        }));
 
         return builder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot

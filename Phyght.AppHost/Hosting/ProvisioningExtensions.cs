@@ -4,8 +4,8 @@ public static class ProvisioningExtensions
 {
     /// <summary>
     /// Makes <paramref name="migrations"/> the one process that holds the superuser: it creates the database and every
-    /// login of <paramref name="database"/> (passwords passed here), then migrates as the owner login. The logins show
-    /// Running once it has exited successfully.
+    /// login of <paramref name="database"/> (passwords passed here), then migrates as the owner login. The database
+    /// and its logins show Running once it has exited successfully.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithProvisioningOf(this IResourceBuilder<ProjectResource> migrations, PhyghtDatabase database)
     {
@@ -30,10 +30,12 @@ public static class ProvisioningExtensions
             {
                 return;
             }
+            // The database exists from here on: its health check starts now rather than failing until it does.
             var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
-            foreach (var login in database.Logins)
+            var provisioned = database.Parent is PostgresExecutableDatabaseResource ? database.Logins.Cast<IResource>().Prepend(database.Parent) : database.Logins;
+            foreach (var resource in provisioned)
             {
-                await notifications.PublishUpdateAsync(login, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow });
+                await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow });
             }
         });
     }
