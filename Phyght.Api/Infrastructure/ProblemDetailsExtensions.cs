@@ -59,7 +59,9 @@ public static class ProblemDetailsExtensions
                     case Npgsql.NpgsqlException { InnerException: TimeoutException }:
                         return (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request took too long; nothing was changed. Retry shortly.");
                     // The database restarting or unreachable: not the client's fault, and over in seconds.
+                    // (Also what a restart brings: too many clients reconnecting at once, a connection failure.)
                     case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown or Npgsql.PostgresErrorCodes.CannotConnectNow }:
+                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.TooManyConnections or Npgsql.PostgresErrorCodes.ConnectionFailure or Npgsql.PostgresErrorCodes.ConnectionException }:
                     case Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException:
                         return (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                             "The database is unavailable for a moment. Retry shortly; with the same Idempotency-Key a retry is never applied twice.");

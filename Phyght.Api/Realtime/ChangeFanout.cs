@@ -89,7 +89,7 @@ public sealed class ChangeFanout(
     /// Events published while Redis was away, read from the change feed. Seqs are handed out in commit order
     /// (<see cref="Phyght.Core.Videos.VideoWriter"/>), so reading after a seq misses nothing committed later; the read
     /// starts <see cref="InFlightMargin"/> seqs before the highest this instance delivered, for events that were still on
-    /// their way through Redis when it went (those already delivered are skipped). Retried while the database is away.
+    /// their way through Redis when it went (those already delivered are skipped). Retried until the database is back.
     /// </summary>
     private async Task CatchUpAsync()
     {
@@ -119,16 +119,13 @@ public sealed class ChangeFanout(
                 logger.LogInformation("Redis is back: caught up {Count} undelivered changes after seq {Seq}", delivered, from);
                 return;
             }
-            catch (Exception ex) when (attempt < CatchUpAttempts)
-            {
-                // A database restart takes seconds to a minute: retried for about two minutes.
-                logger.LogWarning(ex, "Could not catch up from the change feed (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));
-            }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Could not catch up from the change feed after {Attempts} attempts", attempt);
-                return;
+                // Until the database is back (a restart takes seconds to a minute): giving up would lose the events
+                // whose live read failed. Every 5 s at most, logged as an error once it has lasted a while.
+                logger.Log(attempt < 30 ? LogLevel.Warning : LogLevel.Error, ex,
+                    "Could not catch up from the change feed (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));
             }
         }
     }
@@ -152,7 +149,11 @@ public sealed class ChangeFanout(
                 await heard.Task.WaitAsync(TimeSpan.FromSeconds(1));
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (RedisException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1)); // Redis refuses at once while it is still coming back
+            }
+            catch (TimeoutException)
             {
             }
             finally
@@ -166,7 +167,6 @@ public sealed class ChangeFanout(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _markers = new();
 
     private const long InFlightMargin = 1_000;
-    private const int CatchUpAttempts = 30;
     private const int CatchUpPage = 1_000;
 
     /// <summary>Delivers the change to this instance's subscribers; false when it was delivered before (or is none).</summary>

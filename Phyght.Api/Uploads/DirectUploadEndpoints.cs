@@ -49,16 +49,16 @@ public static class DirectUploadEndpoints
         };
     }
 
-    private static async Task<Results<Ok<UploadSessionResponse>, ProblemHttpResult>> GetAsync(Guid id, DirectUploadService uploads, CancellationToken ct) =>
-        await uploads.GetAsync(id, ct) switch
+    private static async Task<Results<Ok<UploadSessionResponse>, ProblemHttpResult>> GetAsync(Guid id, DirectUploadService uploads, Caller caller, CancellationToken ct) =>
+        await uploads.GetAsync(id, caller.UserId!.Value, ct) switch
         {
             DirectUploadOutcome.Found found => TypedResults.Ok(Response(found.Session, found.UploadUrl,
                 [.. found.Blocks.Select(b => new UploadedBlockResponse(b.Id, b.Size, b.Committed))])),
             var other => Refusal(other),
         };
 
-    private static async Task<Results<Ok<UploadSessionResponse>, ProblemHttpResult>> RenewAsync(Guid id, DirectUploadService uploads, CancellationToken ct) =>
-        await uploads.RenewAsync(id, ct) switch
+    private static async Task<Results<Ok<UploadSessionResponse>, ProblemHttpResult>> RenewAsync(Guid id, DirectUploadService uploads, Caller caller, CancellationToken ct) =>
+        await uploads.RenewAsync(id, caller.UserId!.Value, ct) switch
         {
             DirectUploadOutcome.Opened opened => TypedResults.Ok(Response(opened.Session, opened.UploadUrl, null)),
             var other => Refusal(other),

@@ -59,7 +59,9 @@ public sealed class DirectUploadService(
         // The content decides the type at completion; the name's extension only names the blob.
         var extension = Extensions.GetValueOrDefault(Path.GetExtension(fileName ?? "").TrimStart('.'), "bin");
         var name = BlobPath.VideoName(videoId, now.ToUnixTimeMilliseconds(), extension);
-        var session = UploadSession.Open(videoId, userId, BlobPath.Stored(BlobPath.VideosContainer, name), size, System.Diagnostics.Activity.Current?.Id, now);
+        // Only a W3C id fits the column and parses back (a hierarchical Request-Id can be a kilobyte long).
+        var traceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
+        var session = UploadSession.Open(videoId, userId, BlobPath.Stored(BlobPath.VideosContainer, name), size, traceParent, now);
         await blobs.GetBlobContainerClient(BlobPath.VideosContainer).CreateIfNotExistsAsync(cancellationToken: ct);
         db.UploadSessions.Add(session);
         await db.SaveChangesAsync(ct);
@@ -69,9 +71,9 @@ public sealed class DirectUploadService(
         return new DirectUploadOutcome.Opened(session, UploadUrlOf(session));
     }
 
-    public async Task<DirectUploadOutcome> GetAsync(Guid sessionId, CancellationToken ct)
+    public async Task<DirectUploadOutcome> GetAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
-        if (await db.UploadSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, ct) is not { } session)
+        if (await db.UploadSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, ct) is not { } session)
         {
             return new DirectUploadOutcome.NotFound("The upload session");
         }
@@ -92,14 +94,21 @@ public sealed class DirectUploadService(
         return new DirectUploadOutcome.Found(session, session.IsCompleted ? null : UploadUrlOf(session), blocks);
     }
 
-    public async Task<DirectUploadOutcome> RenewAsync(Guid sessionId, CancellationToken ct)
+    public async Task<DirectUploadOutcome> RenewAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
-        if (await db.UploadSessions.SingleOrDefaultAsync(s => s.Id == sessionId, ct) is not { IsCompleted: false } session)
+        if (await db.UploadSessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, ct) is not { IsCompleted: false } session)
         {
             return new DirectUploadOutcome.NotFound("An open upload session");
         }
         session.Renew(time.GetUtcNow());
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new DirectUploadOutcome.NotFound("An open upload session"); // swept meanwhile
+        }
         return new DirectUploadOutcome.Opened(session, UploadUrlOf(session));
     }
 
@@ -107,7 +116,7 @@ public sealed class DirectUploadService(
     /// that also marks the session completed; completing again answers the video as it is.</summary>
     public async Task<DirectUploadOutcome> CompleteAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
-        if (await db.UploadSessions.SingleOrDefaultAsync(s => s.Id == sessionId, ct) is not { } session)
+        if (await db.UploadSessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, ct) is not { } session)
         {
             return new DirectUploadOutcome.NotFound("The upload session");
         }
@@ -146,14 +155,32 @@ public sealed class DirectUploadService(
             return new DirectUploadOutcome.WrongType();
         }
 
-        var outcome = await writer.ChangeAsync<DirectUploadOutcome>(session.VideoId, new DirectUploadOutcome.NotFound("The video"), edit =>
+        DirectUploadOutcome outcome;
+        try
         {
-            var replaced = edit.Video.StartProcessing(session.BlobPath, session.Size, type.MimeType, null, userId, edit.Now);
-            edit.EnqueueProcessing();
-            edit.DeleteBlobsAfterCommit(replaced);
-            session.Complete(edit.Now);
-            return new DirectUploadOutcome.Completed(edit.Video);
-        }, ct);
+            outcome = await writer.ChangeAsync<DirectUploadOutcome>(session.VideoId, new DirectUploadOutcome.NotFound("The video"), async (edit, token) =>
+            {
+                // Under the video's row lock: a completion that ran meanwhile (a retry racing its first try) wins.
+                await db.Entry(session).ReloadAsync(token);
+                if (db.Entry(session).State == EntityState.Detached)
+                {
+                    return new DirectUploadOutcome.NotFound("The upload session"); // swept meanwhile, its blob with it
+                }
+                if (session.IsCompleted)
+                {
+                    return new DirectUploadOutcome.Completed(edit.Video);
+                }
+                var replaced = edit.Video.StartProcessing(session.BlobPath, session.Size, type.MimeType, null, userId, edit.Now);
+                edit.EnqueueProcessing();
+                edit.DeleteBlobsAfterCommit(replaced);
+                session.Complete(edit.Now);
+                return new DirectUploadOutcome.Completed(edit.Video);
+            }, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new DirectUploadOutcome.NotFound("The upload session"); // swept meanwhile: nothing was committed
+        }
         if (outcome is DirectUploadOutcome.Completed)
         {
             metrics.Outcome("stored");

@@ -15,8 +15,10 @@ public static class SecretExtensions
     {
         if (builder.ExecutionContext.IsPublishMode)
         {
-            // Letters and digits only: these values are placed inside connection strings.
-            return builder.AddResource(ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false)).Resource;
+            // Letters and digits only (they go inside connection strings), as many as base64 needs for the same
+            // number of bytes: the API reads its signing key as base64 of at least 32 bytes.
+            return builder.AddResource(ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, name, secret: true,
+                new GenerateParameterDefault { MinLength = 4 * ((bytes + 2) / 3), Special = false })).Resource;
         }
         var configured = builder.Configuration[$"Parameters:{name}"];
         // Read or created now, once: resources resolve parameters concurrently, and two of them creating the file at

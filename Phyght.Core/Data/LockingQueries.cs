@@ -24,6 +24,16 @@ public static class LockingQueries
     internal static Task<Video?> LockVideoAsync(this PhyghtDbContext db, Guid id, CancellationToken ct) =>
         db.Videos.FromSqlInterpolated($"SELECT * FROM videos WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
 
+    /// <summary>Deletes up to <paramref name="limit"/> sessions never completed that expired before
+    /// <paramref name="horizon"/>, and returns them (the condition checked in the same statement that deletes).</summary>
+    public static Task<List<UploadSession>> DeleteAbandonedUploadSessionsAsync(this PhyghtDbContext db, DateTimeOffset horizon, int limit, CancellationToken ct) =>
+        db.UploadSessions.FromSqlInterpolated($"""
+            DELETE FROM upload_sessions WHERE id IN (
+                SELECT id FROM upload_sessions WHERE completed_at IS NULL AND expires_at < {horizon} ORDER BY expires_at LIMIT {limit})
+            AND completed_at IS NULL
+            RETURNING *
+            """).AsNoTracking().ToListAsync(ct);
+
     public static Task<Profile?> LockProfileAsync(this PhyghtDbContext db, Guid id, CancellationToken ct) =>
         db.Profiles.FromSqlInterpolated($"SELECT * FROM profiles WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
 

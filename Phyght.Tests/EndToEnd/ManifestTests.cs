@@ -65,6 +65,10 @@ public sealed partial class ManifestTests
                     $"{name}: {key}'s parameter is secret");
             }
         }
+        // The API reads its signing key as base64 of 48 bytes: the generated value is 64 base64-safe characters.
+        var signingKey = resources["jwt-signing-key"].GetProperty("inputs").GetProperty("value").GetProperty("default").GetProperty("generate");
+        Assert.Equal(64, signingKey.GetProperty("minLength").GetInt32());
+        Assert.False(signingKey.GetProperty("special").GetBoolean());
         // The services connect as their own logins; only the one-shot migrations resource sees the superuser.
         Assert.Equal("{phyght-api.connectionString}", Env(resources["api"], "ConnectionStrings__phyght"));
         Assert.Equal("{phyght-worker.connectionString}", Env(resources["worker"], "ConnectionStrings__phyght"));

@@ -94,8 +94,10 @@ internal static class FaultChecker
     public static async Task AssertProcessedOnceAsync(PhyghtStack stack, IReadOnlyList<ResumingListener> listeners, string videoId)
     {
         var id = Guid.Parse(videoId);
-        Assert.Equal("succeeded", await Database.ScalarAsync<string>(stack,
-            "SELECT string_agg(state::text, ',') FROM processing_jobs WHERE video_id = @id", ("id", id)));
+        // The worker marks the job done just after the video's ready commit.
+        await Eventually.ReturnsAsync(
+            () => Database.ScalarAsync<string>(stack, "SELECT string_agg(state::text, ',') FROM processing_jobs WHERE video_id = @id", ("id", id)),
+            states => states == "succeeded", TimeSpan.FromSeconds(30), $"the one job of {videoId} ends succeeded");
         Assert.StartsWith("thumbnails/", await Database.ScalarAsync<string>(stack, "SELECT coalesce(thumbnail_path, '') FROM videos WHERE id = @id", ("id", id)));
         foreach (var listener in listeners)
         {

@@ -141,7 +141,8 @@ public sealed class PhyghtStack : IAsyncDisposable
         var running = App.ResourceNotifications.TryGetCurrentState(resource, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, running ? KnownResourceCommands.RestartCommand : KnownResourceCommands.StartCommand);
         Assert.True(result.Success, $"{resource} restarts: {result.Message}");
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+        // Right after the command the snapshot may still be the stopped instance's: wait through it for the new one.
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable).WaitAsync(StartTimeout);
         // The test's own pooled database connections died with the server.
         Npgsql.NpgsqlConnection.ClearAllPools();
     }

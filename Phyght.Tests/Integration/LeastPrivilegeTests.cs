@@ -70,7 +70,7 @@ public sealed class LeastPrivilegeTests(StackFixture fixture)
         Assert.Equal(
             "phyght_caller_role:search_path=pg_catalog, public, pg_temp phyght_count_view:search_path=pg_catalog, public, pg_temp video_counts_track:search_path=pg_catalog, public, pg_temp",
             configs);
-        // And the functions row level security needs for index scans are marked leakproof (by the AppHost, a superuser).
+        // And the functions row level security needs for index scans are marked leakproof (by the migrations resource, as the superuser).
         Assert.True(await Database.ScalarAsync<bool>(Stack,
             "SELECT bool_and(proleakproof) FROM pg_proc WHERE oid IN ('ts_match_vq(tsvector, tsquery)'::regprocedure, 'enum_eq(anyenum, anyenum)'::regprocedure)"));
     }

@@ -85,22 +85,30 @@ public sealed class Housekeeper(
         }
     }
 
-    /// <summary>Sessions never completed, past their expiry and the grace: their blob (committed or not) and their row.</summary>
+    /// <summary>Sessions never completed, past their expiry and the grace: their row first (so a completion racing the
+    /// sweep either commits first and keeps its blob, or finds no session), then their blob, snapshots included.</summary>
     private async Task<int> SweepSessionsAsync(PhyghtDbContext db, DateTimeOffset horizon, CancellationToken ct)
     {
-        var abandoned = await db.UploadSessions.AsNoTracking()
-            .Where(u => u.CompletedAt == null && u.ExpiresAt < horizon).OrderBy(u => u.ExpiresAt).Take(Batch).ToListAsync(ct);
+        var abandoned = await db.DeleteAbandonedUploadSessionsAsync(horizon, Batch, ct);
         foreach (var session in abandoned)
         {
-            if (BlobPath.TryParse(session.BlobPath, out var container, out var name))
+            try
             {
-                await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, cancellationToken: ct);
+                if (BlobPath.TryParse(session.BlobPath, out var container, out var name))
+                {
+                    await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+                }
+                logger.LogInformation("Removed abandoned upload session {SessionId} of video {VideoId} and its blob {BlobPath} (expired {ExpiresAt})",
+                    session.Id, session.VideoId, session.BlobPath, session.ExpiresAt);
             }
-            logger.LogInformation("Removed abandoned upload session {SessionId} of video {VideoId} and its blob {BlobPath} (expired {ExpiresAt})",
-                session.Id, session.VideoId, session.BlobPath, session.ExpiresAt);
+            catch (Azure.RequestFailedException ex)
+            {
+                // E.g. a lease its uploader took: the orphan sweep tries the blob again on later passes.
+                logger.LogWarning(ex, "Removed abandoned upload session {SessionId} of video {VideoId}; its blob {BlobPath} could not be deleted",
+                    session.Id, session.VideoId, session.BlobPath);
+            }
         }
-        var ids = abandoned.Select(u => u.Id).ToList();
-        return ids.Count == 0 ? 0 : await db.UploadSessions.Where(u => ids.Contains(u.Id)).ExecuteDeleteAsync(ct);
+        return abandoned.Count;
     }
 
     private async Task<int> SweepAsync(PhyghtDbContext db, BlobContainerClient container, DateTimeOffset grace, CancellationToken ct)
@@ -128,9 +136,16 @@ public sealed class Housekeeper(
             referenced.UnionWith(await db.UploadSessions.Where(u => ids.Contains(u.VideoId) && u.CompletedAt == null).Select(u => u.BlobPath).ToListAsync(ct));
             foreach (var orphan in candidates.Where(c => !referenced.Contains(c.Path)))
             {
-                await container.DeleteBlobIfExistsAsync(orphan.Name, cancellationToken: ct);
-                logger.LogInformation("Removed orphan blob {BlobPath} of video {VideoId}: no video refers to it", orphan.Path, orphan.Video);
-                removed++;
+                try
+                {
+                    await container.DeleteBlobIfExistsAsync(orphan.Name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+                    logger.LogInformation("Removed orphan blob {BlobPath} of video {VideoId}: no video refers to it", orphan.Path, orphan.Video);
+                    removed++;
+                }
+                catch (Azure.RequestFailedException ex)
+                {
+                    logger.LogWarning(ex, "Could not delete orphan blob {BlobPath} of video {VideoId}", orphan.Path, orphan.Video);
+                }
             }
         }
         return removed;

@@ -4,7 +4,7 @@ using Phyght.Core.Crdt;
 
 namespace Phyght.Tests.Unit.Crdt;
 
-/// <summary>An outside oracle: a 100,000-op history of one video (20 actors, every op type) and the state Automerge
+/// <summary>An outside oracle: a 100,000-op history of one video (8 actors, every op type) and the state Automerge
 /// reaches for it (../shared/bench, copied here compressed). The fold must reach the same state.</summary>
 public sealed class AutomergeTraceTests
 {
