@@ -228,7 +228,8 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
             }
             await stream.FlushAsync(ct);
             sent.TrySetResult();
-            await Task.Delay(Timeout.Infinite, ct);
+            // The rest of the body never comes: the request stays open until the client gives up (ct).
+            await new TaskCompletionSource().Task.WaitAsync(ct);
         }
 
         protected override bool TryComputeLength(out long length)
@@ -244,13 +245,14 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
         return client;
     }
 
-    private static IEnumerable<int> ProcessesRunning(string command) =>
+    /// <summary>Every process id, from <c>/proc</c>; <paramref name="matches"/> is skipped for one that ends meanwhile.</summary>
+    private static IEnumerable<int> Processes(Func<int, bool> matches) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(int.Parse!)
             .Where(pid =>
             {
                 try
                 {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(command);
+                    return matches(pid);
                 }
                 catch (IOException)
                 {
@@ -258,20 +260,12 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
                 }
             });
 
+    private static IEnumerable<int> ProcessesRunning(string command) =>
+        Processes(pid => File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(command));
+
     /// <summary>The service's own process: the orchestrator starts projects through <c>dotnet run</c>, whose child it is.</summary>
     private static int ServiceProcessOf(int launcher) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Select(int.Parse!)
-            .FirstOrDefault(pid =>
-            {
-                try
-                {
-                    return ParentOf(pid) == launcher;
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }) is var child and not 0 ? child : launcher;
+        Processes(pid => ParentOf(pid) == launcher).FirstOrDefault() is var child and not 0 ? child : launcher;
 
     /// <summary>The parent process id, from <c>/proc/{pid}/stat</c> (the field after the command's closing bracket).</summary>
     private static int ParentOf(int pid)
