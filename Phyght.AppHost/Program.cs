@@ -36,4 +36,11 @@ builder.AddProject<Projects.Phyght_Worker>("worker")
     .WithReplicas(builder.Configuration.GetValue("Phyght:WorkerReplicas", 1))
     .WithReplicasWhenPublished(2);
 
+// The web page the frontend team builds on (@phyght/client); a dev server, so only when running.
+if (!builder.ExecutionContext.IsPublishMode)
+{
+    builder.AddViteDevServer("web", "../clients/web", port: 5173)
+        .WithReference(api).WaitFor(api);
+}
+
 builder.Build().Run();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -105,17 +104,8 @@ public sealed class DashboardTests
 
     private static async Task<JsonElement> RunNodeAsync(string script, params string[] args)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = Repository.Root(), RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(node.ExitCode == 0, $"{script} failed: {await error}");
-        return JsonDocument.Parse(await output).RootElement;
+        var node = await NodeProcess.RunAsync(Repository.Root(), [script, .. args]);
+        Assert.True(node.ExitCode == 0, $"{script} failed: {node.Error}");
+        return JsonDocument.Parse(node.Output).RootElement;
     }
 }

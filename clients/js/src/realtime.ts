@@ -1,0 +1,175 @@
+import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from "@microsoft/signalr";
+import type { PhyghtClient, Video } from "./client.js";
+
+export interface VideoChanged {
+  eventType: "INSERT" | "UPDATE" | "DELETE";
+  new: Video | null;
+  old: { id: string } | null;
+  seq: number;
+}
+
+type Handler = (change: VideoChanged) => void;
+
+interface Subscription {
+  handlers: Set<Handler>;
+  /** The last seq delivered: a reconnect resumes after it, and a replayed seq is not delivered twice. */
+  lastSeq: number | null;
+}
+
+const MAX_RECONNECT_DELAY_MS = 15_000;
+
+/**
+ * Live `videoChanged` events over the stock SignalR client. One connection per client, opened on the first
+ * subscription; it reconnects forever (backoff up to 15 s) and, once back, subscribes again from the last seq seen,
+ * so nothing is skipped or delivered twice. `resync` (a replay longer than the server sends at once) subscribes
+ * again from the last seq seen. Signing in or out reopens the connection under the new identity.
+ */
+export class Realtime {
+  private connection: HubConnection | null = null;
+  private starting: Promise<HubConnection> | null = null;
+  private readonly videos = new Map<string, Subscription>();
+  private readonly statusListeners = new Set<(connected: boolean) => void>();
+
+  constructor(private readonly client: PhyghtClient) {
+    client.auth.onChange(() => void this.reopen());
+  }
+
+  get connected(): boolean {
+    return this.connection?.state === HubConnectionState.Connected;
+  }
+
+  onStatus(listener: (connected: boolean) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Calls `handler` for each change of the video from now on (after `afterSeq`, when given). */
+  async subscribe(videoId: string, handler: Handler, afterSeq: number | null = null): Promise<() => void> {
+    let subscription = this.videos.get(videoId);
+    const first = !subscription;
+    if (!subscription) {
+      subscription = { handlers: new Set(), lastSeq: afterSeq };
+      this.videos.set(videoId, subscription);
+    }
+    subscription.handlers.add(handler);
+    if (first) {
+      const connection = await this.start();
+      if (connection.state === HubConnectionState.Connected) {
+        await connection.invoke("Subscribe", videoId, subscription.lastSeq);
+      }
+    }
+    return () => {
+      subscription.handlers.delete(handler);
+      if (subscription.handlers.size === 0) {
+        this.videos.delete(videoId);
+        if (this.connection?.state === HubConnectionState.Connected) {
+          void this.connection.invoke("Unsubscribe", videoId).catch(() => undefined);
+        }
+      }
+    };
+  }
+
+  async stop(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    this.starting = null;
+    await connection?.stop();
+  }
+
+  private start(): Promise<HubConnection> {
+    this.starting ??= this.open().catch((error) => {
+      this.starting = null;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<HubConnection> {
+    const connection = new HubConnectionBuilder()
+      .withUrl(`${this.client.baseUrl}/realtime`, { accessTokenFactory: async () => (await this.client.auth.accessToken()) ?? "" })
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** context.previousRetryCount) })
+      .configureLogging(LogLevel.None)
+      .build();
+    connection.on("videoChanged", (change: VideoChanged) => this.deliver(change));
+    connection.on("resync", () => void this.resubscribe(connection));
+    connection.onreconnected(() => void this.resubscribeAll(connection));
+    connection.onreconnecting(() => this.emitStatus(false));
+    connection.onclose(() => {
+      // Automatic reconnects gave up or the server refused: start over unless this connection was retired.
+      this.emitStatus(false);
+      if (this.connection === connection) {
+        this.connection = null;
+        this.starting = null;
+        setTimeout(() => void this.reconnectIfWanted(), MAX_RECONNECT_DELAY_MS);
+      }
+    });
+    this.connection = connection;
+    await this.startWithRetry(connection);
+    return connection;
+  }
+
+  private async startWithRetry(connection: HubConnection): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await connection.start();
+        this.emitStatus(true);
+        return;
+      } catch (error) {
+        if (this.connection !== connection) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async reconnectIfWanted(): Promise<void> {
+    if (this.videos.size > 0 && !this.connection) {
+      const connection = await this.start();
+      await this.resubscribeAll(connection);
+    }
+  }
+
+  private async reopen(): Promise<void> {
+    if (!this.connection) {
+      return;
+    }
+    await this.stop();
+    await this.reconnectIfWanted();
+  }
+
+  private async resubscribeAll(connection: HubConnection): Promise<void> {
+    this.emitStatus(true);
+    for (const [videoId, subscription] of this.videos) {
+      await connection.invoke("Subscribe", videoId, subscription.lastSeq).catch(() => undefined);
+    }
+  }
+
+  /** After `resync` the replaying video's last seq is the one the message names; every video subscribes again from its
+   * own last seq (the message does not say which video it ended), and duplicates are dropped by seq. */
+  private async resubscribe(connection: HubConnection): Promise<void> {
+    for (const [videoId, subscription] of this.videos) {
+      if (subscription.lastSeq !== null) {
+        await connection.invoke("Subscribe", videoId, subscription.lastSeq).catch(() => undefined);
+      }
+    }
+  }
+
+  private deliver(change: VideoChanged): void {
+    const videoId = change.new?.id ?? change.old?.id;
+    const subscription = videoId ? this.videos.get(videoId) : undefined;
+    if (!subscription || (subscription.lastSeq !== null && change.seq <= subscription.lastSeq)) {
+      return;
+    }
+    subscription.lastSeq = change.seq;
+    for (const handler of subscription.handlers) {
+      handler(change);
+    }
+  }
+
+  private emitStatus(connected: boolean): void {
+    for (const listener of this.statusListeners) {
+      listener(connected);
+    }
+  }
+}
