@@ -14,10 +14,20 @@ public static partial class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/auth").WithTags("Auth");
-        auth.MapPost("/signup", SignupAsync).WithName("Signup").RequireRateLimiting(RateLimits.Auth);
+        auth.MapPost("/signup", SignupAsync).WithName("signUp").RequireRateLimiting(RateLimits.Auth)
+            .WithSummary("Sign up")
+            .WithDescription("Creates an account with role user and answers its profile; 409 when the email or username is taken.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         // Sign-in is throttled per account and per address (SignInThrottle), not by a window shared by everyone behind a proxy.
-        auth.MapPost("/token", TokenAsync).WithName("Token");
-        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").RequireRateLimiting(RateLimits.Auth);
+        auth.MapPost("/token", TokenAsync).WithName("signIn")
+            .WithSummary("Sign in")
+            .WithDescription("An access token and a refresh token for an email and password. A wrong password and an unknown email "
+                + "answer the same 401; repeated failures for an account or from an address answer 429 with Retry-After.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/refresh", RefreshAsync).WithName("refreshToken").RequireRateLimiting(RateLimits.Auth)
+            .WithSummary("Refresh a token")
+            .WithDescription("A new token pair for a refresh token, which stops working (a reused one is refused with 401).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return routes;
     }
 

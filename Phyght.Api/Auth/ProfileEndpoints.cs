@@ -8,8 +8,14 @@ public static class ProfileEndpoints
     public static IEndpointRouteBuilder MapProfileEndpoints(this IEndpointRouteBuilder routes)
     {
         var profiles = routes.MapGroup("/profiles").WithTags("Profiles");
-        profiles.MapGet("/me", MeAsync).RequireAuthorization(Policies.SignedIn);
-        profiles.MapPut("/{id:guid}/role", SetRoleAsync).RequireAuthorization(Policies.CanDelete);
+        profiles.MapGet("/me", MeAsync).WithName("getMyProfile").RequireAuthorization(Policies.SignedIn)
+            .WithSummary("Get my profile")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        profiles.MapPut("/{id:guid}/role", SetRoleAsync).WithName("setRole").RequireAuthorization(Policies.CanDelete)
+            .WithSummary("Set a user's role")
+            .WithDescription("Admins. Takes effect at once, on every instance; 409 when it would demote the last admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return routes;
     }
 

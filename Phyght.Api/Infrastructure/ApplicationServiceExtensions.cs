@@ -33,7 +33,7 @@ public static class ApplicationServiceExtensions
             .Configure<Microsoft.Extensions.Options.IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxJsonBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddApiProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocument();
         builder.Services.AddCors(builder.Configuration);
         builder.Services.AddTrustedProxies(builder.Configuration);
 

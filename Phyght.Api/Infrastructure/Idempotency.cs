@@ -178,16 +178,32 @@ public static class IdempotencyExtensions
 {
     /// <summary>Accepts <c>Idempotency-Key</c> on this write (see <see cref="Idempotency"/>).</summary>
     public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder endpoint) =>
-        endpoint.AddEndpointFilter<Idempotency>().AddOpenApiOperationTransformer((operation, _, _) =>
-        {
-            operation.Parameters ??= [];
-            operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+        endpoint.AddEndpointFilter<Idempotency>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
             {
-                Name = Idempotency.Header,
-                In = Microsoft.OpenApi.ParameterLocation.Header,
-                Description = "Makes a retry safe: the same key with the same body within 24 h replays the first answer (Idempotent-Replayed: true).",
-                Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, MinLength = 1, MaxLength = 255 },
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                {
+                    Name = Idempotency.Header,
+                    In = Microsoft.OpenApi.ParameterLocation.Header,
+                    Description = "Makes a retry safe: the same key with the same body within 24 h replays the first answer (Idempotent-Replayed: true); "
+                        + "another body with the key → 422, while the first is in flight → 409.",
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, MinLength = 1, MaxLength = 255 },
+                });
+                foreach (var (_, response) in (operation.Responses ?? []).Where(r => r.Key.StartsWith('2')))
+                {
+                    if (response is Microsoft.OpenApi.OpenApiResponse concrete)
+                    {
+                        concrete.Headers ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiHeader>();
+                        concrete.Headers[Idempotency.ReplayedHeader] = new Microsoft.OpenApi.OpenApiHeader
+                        {
+                            Description = "true when this is the replayed answer to an earlier request with the same Idempotency-Key.",
+                            Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Enum = ["true"] },
+                        };
+                    }
+                }
+                return Task.CompletedTask;
             });
-            return Task.CompletedTask;
-        });
 }

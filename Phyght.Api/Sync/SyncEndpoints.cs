@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.OpenApi;
 using Phyght.Api.Auth;
 
 namespace Phyght.Api.Sync;
@@ -19,10 +20,34 @@ public static class SyncEndpoints
     public static IEndpointRouteBuilder MapSyncEndpoints(this IEndpointRouteBuilder routes)
     {
         var sync = routes.MapGroup("/sync").WithTags("Sync");
-        sync.MapPost("", PostAsync).WithName("Sync").AcceptsJsonBody(SyncRequestReader.BodySchema);
-        sync.MapGet("", GetAsync).WithName("SyncChanges");
+        sync.MapPost("", PostAsync).WithName("postSync").WithOptionalToken()
+            .WithSummary("Sync a video's operations")
+            .WithDescription("Applies a batch of operations atomically (staff only; 401 anonymous, 403 role user) and answers the merged "
+                + "video with the operations the client lacks. Without operations, any reader pulls. 409: a dot reused with "
+                + "another body; 422: a gap in an actor's seqs. Nothing of a refused batch is applied.")
+            .AcceptsJsonBody(SyncRequestReader.BodySchema)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        sync.MapGet("", GetAsync).WithName("getSync")
+            .WithOptionalToken()
+            .WithSummary("Read a video's operations")
+            .WithDescription("The operations received after since, oldest first, at most limit; chain cursor as since to see every operation once.")
+            .DescribesParameters(() => Parameters(new SyncOptions()))
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
+
+    /// <summary><c>GET /sync</c>'s query as <see cref="SyncService.ChangesAsync"/> reads it.</summary>
+    private static IEnumerable<OpenApiParameter> Parameters(SyncOptions options) =>
+    [
+        JsonBodySchema.Query("video_id", JsonBodySchema.Uuid(), "The video.", required: true),
+        JsonBodySchema.Query("since", new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64 },
+            "An ISO-8601 instant, or the cursor of an earlier answer; without it, from the first operation."),
+        JsonBodySchema.Query("limit", JsonBodySchema.Integer(1, options.MaxPullLimit, options.DefaultPullLimit), "The most operations to return."),
+    ];
 
     private static async Task<Results<Ok<SyncResponse>, ValidationProblem, ProblemHttpResult>> PostAsync(
         HttpRequest request, SyncService sync, Caller caller, SyncMetrics metrics, ILogger<SyncService> logger, CancellationToken ct)

@@ -17,15 +17,28 @@ public static class DirectUploadEndpoints
     public static IEndpointRouteBuilder MapDirectUploadEndpoints(this IEndpointRouteBuilder routes)
     {
         var sessions = routes.MapGroup("/videos-upload/sessions").WithTags("Uploads").RequireAuthorization(Policies.CanWrite);
-        sessions.MapPost("", OpenAsync).WithName("OpenUploadSession")
-            .WithSummary("Opens a direct upload: a SAS URL for one block blob, create and write only, expiring at expires_at.")
-            .AcceptsJsonBody(() => UploadSessionRequest.BodySchema(new StorageOptions().MaxDirectUploadBytes)).WithIdempotency();
-        sessions.MapGet("/{id:guid}", GetAsync).WithName("GetUploadSession")
-            .WithSummary("The session, with the blocks storage holds, so a client resumes by staging only the missing ones.");
-        sessions.MapPost("/{id:guid}/renew", RenewAsync).WithName("RenewUploadSession")
-            .WithSummary("A fresh upload URL and expiry for an open session.");
-        sessions.MapPost("/{id:guid}/complete", CompleteAsync).WithName("CompleteUploadSession")
-            .WithSummary("Checks the committed blob (size, type) and queues processing; completing again answers the same video.");
+        sessions.MapPost("", OpenAsync).WithName("openUploadSession")
+            .WithSummary("Open a direct upload")
+            .WithDescription("Admins and moderators. A SAS URL for one block blob, create and write only, expiring at expires_at; "
+                + "upload with the Azure Storage SDK's BlockBlobClient, then complete the session.")
+            .AcceptsJsonBody(() => UploadSessionRequest.BodySchema(new StorageOptions().MaxDirectUploadBytes)).WithIdempotency()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        sessions.MapGet("/{id:guid}", GetAsync).WithName("getUploadSession")
+            .WithSummary("Get a direct upload")
+            .WithDescription("The session, with the blocks storage holds, so a client resumes by staging only the missing ones.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        sessions.MapPost("/{id:guid}/renew", RenewAsync).WithName("renewUploadSession")
+            .WithSummary("Renew a direct upload's URL")
+            .WithDescription("A fresh upload URL and expiry for an open session.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        sessions.MapPost("/{id:guid}/complete", CompleteAsync).WithName("completeUploadSession")
+            .WithSummary("Complete a direct upload")
+            .WithDescription("Checks the committed blob (size, type: 415 and the blob deleted otherwise) and queues processing; "
+                + "completing again answers the same video. 409 while the blob is not fully committed.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return routes;
     }
 

@@ -29,11 +29,29 @@ public static class UploadEndpoints
     public static IEndpointRouteBuilder MapUploadEndpoints(this IEndpointRouteBuilder routes)
     {
         var uploads = routes.MapGroup("/videos-upload").WithTags("Uploads").RequireAuthorization(Policies.CanWrite);
-        uploads.MapPost("", UploadAsync).WithName("UploadVideo").DisableAntiforgery()
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
-        uploads.MapPut("", CompleteAsync).WithName("CompleteProcessing");
+        uploads.MapPost("", UploadAsync).WithName("uploadVideo").DisableAntiforgery()
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute())
+            .WithSummary("Upload a video's file")
+            .WithDescription("Admins and moderators. The files stream to storage; their type is decided by their first bytes "
+                + "(video: MP4, MOV, WebM, Ogg, AVI; thumbnail: JPEG, PNG, WebP). Answers the video, status processing.")
+            .AcceptsBody("multipart/form-data", UploadBodySchema)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        uploads.MapPut("", CompleteAsync).WithName("completeExternalProcessing")
+            .WithSummary("Mark a video processed externally")
+            .WithDescription("Admins and moderators: an external processor marks an uploaded video ready, with its duration and processingResults (at most 8 KB of JSON).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return routes;
     }
+
+    /// <summary>The form <see cref="UploadService"/> reads; videoId must come before the files.</summary>
+    private static Microsoft.OpenApi.OpenApiSchema UploadBodySchema() => JsonBodySchema.Object(["videoId", "video"],
+        ("videoId", JsonBodySchema.Uuid()),
+        ("video", JsonBodySchema.Binary()),
+        ("thumbnail", JsonBodySchema.Binary()));
 
     private static async Task<Results<Ok<VideoResponse>, ValidationProblem, ProblemHttpResult>> UploadAsync(
         HttpRequest request, UploadService uploads, VideoResponses responses, Caller caller, IOptions<StorageOptions> storage, CancellationToken ct)

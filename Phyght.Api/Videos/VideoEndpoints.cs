@@ -30,16 +30,39 @@ public static class VideoEndpoints
     public static IEndpointRouteBuilder MapVideoEndpoints(this IEndpointRouteBuilder routes)
     {
         var videos = routes.MapGroup("").WithTags("Videos");
-        videos.MapGet("/videos", ListAsync).WithName("ListVideos");
-        videos.MapPost("/videos", CreateAsync).WithName("CreateVideo").RequireAuthorization(Policies.CanWrite)
+        videos.MapGet("/videos", ListAsync).WithName("listVideos").WithOptionalToken()
+            .WithSummary("List videos")
+            .WithDescription("Newest first, never soft-deleted ones. Anonymous callers and role user see only ready videos; staff see all.")
+            .DescribesParameters(() => VideoListQuery.Parameters(new CatalogOptions().MaxOffset));
+        videos.MapPost("/videos", CreateAsync).WithName("createVideo").RequireAuthorization(Policies.CanWrite)
+            .WithSummary("Create a video")
+            .WithDescription("Admins and moderators. The metadata only, status uploading; the file follows with an upload.")
             .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: true)).WithIdempotency();
-        videos.MapGet("/videos-update/{id:guid}", GetAsync).WithName("GetVideo");
-        videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("UpdateVideo").RequireAuthorization(Policies.CanWrite)
-            .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: false)).WithIdempotency();
-        videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(Policies.CanDelete);
-        videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("CountView");
-        videos.MapGet("/videos/{id:guid}/media/{kind}", MediaAsync).WithName("GetVideoMedia")
-            .WithSummary("Redirects to the video's file or thumbnail while anyone may read the video (the links in video_url and thumbnail_url).");
+        videos.MapGet("/videos-update/{id:guid}", GetAsync).WithName("getVideo").WithOptionalToken()
+            .WithSummary("Get a video")
+            .WithDescription("With links to its file and thumbnail. 404 when it is missing, soft-deleted, or not readable by the caller.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapPut("/videos-update/{id:guid}", UpdateAsync).WithName("updateVideo").RequireAuthorization(Policies.CanWrite)
+            .WithSummary("Update a video")
+            .WithDescription("Admins and moderators. Each field present becomes an operation (crdt.md); null clears description or category. "
+                + "With vector_clock, a field changed on the server beyond that clock is refused with 409 and conflict_type, "
+                + "server_vector_clock and server_version; without it the last writer wins.")
+            .AcceptsJsonBody(() => VideoFields.BodySchema(titleRequired: false)).WithIdempotency()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapDelete("/videos-delete/{id:guid}", DeleteAsync).WithName("deleteVideo").RequireAuthorization(Policies.CanDelete)
+            .WithSummary("Delete a video")
+            .WithDescription("Admins. A soft delete sets deleted_at; hard=true removes the row, its operations, jobs and files.")
+            .DescribesParameters(() => [JsonBodySchema.Query("hard", JsonBodySchema.Flag(), "true for a hard delete.")])
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapPost("/videos/{id:guid}/views", CountViewAsync).WithName("countVideoView")
+            .WithSummary("Count a view")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapGet("/videos/{id:guid}/media/{kind}", MediaAsync).WithName("getVideoMedia")
+            .WithSummary("Fetch a video's file or thumbnail")
+            .WithDescription("Redirects to the video's file or thumbnail while anyone may read the video (the links in video_url and thumbnail_url).")
+            .DescribesParameters(() => [JsonBodySchema.Path("kind", JsonBodySchema.OneOf([VideoUrls.VideoKind, VideoUrls.ThumbnailKind]), "Which file.")])
+            .Produces(StatusCodes.Status302Found)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.OpenApi;
 using Phyght.Core.Videos;
 
 namespace Phyght.Api.Videos;
@@ -31,6 +32,21 @@ public sealed record VideoListQuery(int Page, int Limit, string? Category, strin
         if (Featured is { } featured) counts = counts.Where(c => c.IsFeatured == featured);
         return counts;
     }
+
+    /// <summary>The query as <see cref="Parse"/> reads it, for the OpenAPI document.</summary>
+    public static IEnumerable<OpenApiParameter> Parameters(int maxOffset) =>
+    [
+        JsonBodySchema.Query("page", JsonBodySchema.Integer(1, int.MaxValue, 1),
+            $"The page, from 1. (page − 1) × limit may be at most {maxOffset}: page further with cursor."),
+        JsonBodySchema.Query("limit", JsonBodySchema.Integer(1, 100, 20), "Videos per page."),
+        JsonBodySchema.Query("category", JsonBodySchema.Text(MaxCategory), "Only videos of this category."),
+        JsonBodySchema.Query("search", JsonBodySchema.Text(MaxSearch), "Only videos whose title or description contains this text, case-insensitive."),
+        JsonBodySchema.Query("status", JsonBodySchema.OneOf(Enum.GetValues<VideoStatus>().Select(s => s.ToLowerName())),
+            "Only videos in this state (anonymous callers and role user see only ready videos)."),
+        JsonBodySchema.Query("featured", JsonBodySchema.Flag(), "Only featured (true) or only other (false) videos."),
+        JsonBodySchema.Query("cursor", new OpenApiSchema { Type = JsonSchemaType.String },
+            "The next_cursor of the previous page: the page after it, as cheap to read as the first."),
+    ];
 
     public static VideoListQuery? Parse(string? page, string? limit, string? category, string? search, string? status, string? featured,
         string? cursor, int maxOffset, out Dictionary<string, string[]> errors)

@@ -1,3 +1,5 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -51,11 +53,14 @@ public static class AzuriteExecutableBuilderExtensions
     {
         var blobs = new AzuriteBlobsResource(name, azurite.Resource);
         azurite.OnResourceReady(async (_, e, ct) =>
+        {
+            await AllowBrowserUploadsAsync(azurite.Resource, ct);
             await e.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(blobs, s => s with
             {
                 State = KnownResourceStates.Running,
                 StartTimeStamp = DateTime.UtcNow,
-            }));
+            });
+        });
 
         return azurite.ApplicationBuilder.AddResource(blobs)
             .WithInitialState(new CustomResourceSnapshot
@@ -66,6 +71,24 @@ public static class AzuriteExecutableBuilderExtensions
             })
             .WithParentRelationship(azurite.Resource)
             .WithIconName("Folder");
+    }
+
+    /// <summary>A page's direct upload (api.md) sends its blocks from the browser to the SAS URL: the emulator answers
+    /// CORS preflights from any origin for the methods a SAS upload and a video element use. The SAS is what
+    /// authorizes; a storage account in production gets the frontends' origins instead (docs/deploy.md).</summary>
+    private static async Task AllowBrowserUploadsAsync(AzuriteExecutableResource azurite, CancellationToken ct)
+    {
+        var service = new BlobServiceClient(await azurite.BlobConnectionString.GetValueAsync(ct));
+        var properties = (await service.GetPropertiesAsync(ct)).Value;
+        properties.Cors = [new BlobCorsRule
+        {
+            AllowedOrigins = "*",
+            AllowedMethods = "GET,HEAD,PUT,OPTIONS",
+            AllowedHeaders = "*",
+            ExposedHeaders = "*",
+            MaxAgeInSeconds = 3600,
+        }];
+        await service.SetPropertiesAsync(properties, ct);
     }
 
     /// <summary>Azurite answers a bare <c>GET /</c> with 400 once it listens.</summary>

@@ -9,8 +9,9 @@ export type Video = components["schemas"]["VideoResponse"];
 export type VideoPage = components["schemas"]["VideoListResponse"];
 export type Profile = components["schemas"]["ProfileResponse"];
 export type VideoListQuery = NonNullable<operations["listVideos"]["parameters"]["query"]>;
-export type NewVideo = components["schemas"]["CreateVideoRequest"];
-export type VideoUpdate = components["schemas"]["UpdateVideoRequest"];
+type JsonBody<Op extends keyof operations> = operations[Op] extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+export type NewVideo = JsonBody<"createVideo">;
+export type VideoUpdate = JsonBody<"updateVideo">;
 
 export interface PhyghtClientOptions {
   /** The API's address, e.g. `http://localhost:5080`, or a same-origin prefix such as `/api` behind a proxy. */
@@ -103,8 +104,7 @@ export function ok<T>(result: { data?: T; error?: unknown; response: Response })
   if (result.response.ok) {
     return result.data as T;
   }
-  const retryAfter = Number(result.response.headers.get("retry-after"));
-  throw new PhyghtError(result.response.status, result.error as PhyghtError["problem"], Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  throw PhyghtError.of(result.response, result.error as PhyghtError["problem"]);
 }
 
 function absolute(baseUrl: string): string {

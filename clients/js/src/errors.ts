@@ -36,6 +36,11 @@ export class PhyghtError extends Error {
     } catch {
       problem = undefined;
     }
+    return PhyghtError.of(response, problem);
+  }
+
+  /** The refusal in a response whose body was already read. */
+  static of(response: Response, problem: Problem | undefined): PhyghtError {
     const retryAfter = Number(response.headers.get("retry-after"));
     return new PhyghtError(response.status, problem, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
   }

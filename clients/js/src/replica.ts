@@ -1,4 +1,4 @@
-import type { PhyghtClient, Video } from "./client.js";
+import { ok, type PhyghtClient, type Video } from "./client.js";
 import { normalizeTag, normalizeValue, VideoDocument, type Operation, type OpType, type VectorClock, type VideoFields } from "./crdt.js";
 import { PhyghtError } from "./errors.js";
 import type { components } from "./generated/api.js";
@@ -252,10 +252,7 @@ export class VideoReplica {
         operations: operations.map(({ actor, seq, lamport, type, value, context }) => ({ actor, seq, lamport, type, value, context })),
       } as never,
     });
-    if (!result.response.ok) {
-      throw await errorOf(result.response, result.error);
-    }
-    return result.data as SyncResponse;
+    return ok(result) as SyncResponse;
   }
 
   /** The clock as the server should read it before this batch: the batch's own ops are what it brings. */
@@ -312,11 +309,6 @@ export class VideoReplica {
       listener(state);
     }
   }
-}
-
-async function errorOf(response: Response, body: unknown): Promise<PhyghtError> {
-  const retryAfter = Number(response.headers.get("retry-after"));
-  return new PhyghtError(response.status, body as PhyghtError["problem"], Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 }
 
 function check(condition: boolean, message: string): asserts condition {

@@ -97,6 +97,9 @@ export class Uploads {
     const blockSize = Number(session.block_size);
     const count = Math.ceil(file.size / blockSize);
     const ids = [...Array(count).keys()].map(blockId);
+    if (!session.upload_url) {
+      throw new PhyghtError(409, { title: "The upload session has no upload URL.", detail: "It is completed or expired; open a new one." });
+    }
     const blob = new BlockBlobClient(session.upload_url);
     const sent = new Map<number, number>();
     let done = 0;

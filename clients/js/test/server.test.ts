@@ -122,8 +122,10 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     await desk.setTags(["bjj"]); // concurrent with the laptop's add: both tags survive
 
     setOffline(false);
-    await laptop.sync();
-    await desk.sync();
+    // Each sync sends what the replica has and brings what the server has: a second round brings the first's news.
+    for (const replica of [laptop, desk, laptop]) {
+      await replica.sync();
+    }
     const server = await admin.getVideo(video.id);
     for (const replica of [laptop, desk]) {
       expect(fieldsOfReplica(replica)).toEqual(fieldsOf(server));

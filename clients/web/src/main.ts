@@ -1,4 +1,4 @@
-import { IndexedDbReplicaStore, PhyghtClient, PhyghtError, VideoReplica, type Profile, type ReplicaState } from "@phyght/client";
+import { IndexedDbReplicaStore, MULTIPART_LIMIT, PhyghtClient, PhyghtError, VideoReplica, type Profile, type ReplicaState } from "@phyght/client";
 import "./style.css";
 
 const client = new PhyghtClient({ baseUrl: "/api" });
@@ -66,12 +66,8 @@ async function renderCatalogue(query: URLSearchParams): Promise<void> {
   const searchBox = h("input", { type: "search", value: search, placeholder: "Search titles and descriptions", "data-testid": "search" });
   const list = h("ul", { class: "videos", "data-testid": "videos" });
   const pager = h("nav", { class: "pager" });
-  app.replaceChildren(
-    h("form", { onsubmit: (e: Event) => (e.preventDefault(), go({ search: searchBox.value, page: 1 })) }, searchBox, h("button", { type: "submit" }, "Search")),
-    isStaff() ? newVideoForm() : null,
-    list,
-    pager,
-  );
+  const searchForm = h("form", { onsubmit: (e: Event) => (e.preventDefault(), go({ search: searchBox.value, page: 1 })) }, searchBox, h("button", { type: "submit" }, "Search"));
+  app.replaceChildren(...[searchForm, isStaff() ? newVideoForm() : null, list, pager].filter((n): n is HTMLElement => n !== null));
   try {
     const result = await client.listVideos({ page, limit: 12, ...(search ? { search } : {}) });
     list.replaceChildren(...result.videos.map((v) => h("li", {}, h("a", { href: `#/videos/${v.id}`, "data-testid": "video-link" }, v.title), " ", h("span", { class: `status ${v.status}` }, v.status), " ", h("span", { class: "tags" }, v.tags.join(", ")))));
@@ -147,10 +143,12 @@ async function renderVideo(id: string): Promise<void> {
           if (!chosen) {
             return;
           }
-          uploadState.textContent = "uploading";
+          // Large files go straight to blob storage in resumable blocks; small ones through the API.
+          const how = chosen.size > MULTIPART_LIMIT ? "direct" : "multipart";
+          uploadState.textContent = `uploading (${how})`;
           try {
             await client.uploads.upload(id, chosen, { onProgress: (loaded, total) => (progress.value = Math.round((loaded / total) * 100)) });
-            uploadState.textContent = "uploaded";
+            uploadState.textContent = `uploaded (${how})`;
           } catch (error) {
             uploadState.textContent = message(error);
           }
