@@ -14,4 +14,7 @@ public sealed record Register<T>(T Value, Stamp? Stamp, Dot? Dot, VectorClock? C
             && !Operation.Sees(dot.Actor, dot.Seq, Context, op.Dot);
         return Stamp is { } winner && winner >= op.Stamp ? this : new Register<T>(value, op.Stamp, op.Dot, op.Context);
     }
+
+    /// <summary>The context's entries a later op can still be covered by (see <see cref="VideoDocument.Compact"/>).</summary>
+    public Register<T> Compact(VectorClock clock) => Context is null ? this : this with { Context = Context.Above(clock) };
 }

@@ -35,12 +35,19 @@ public sealed class VectorClock : IEquatable<VectorClock>
 
     public long this[string actor] => Entries.GetValueOrDefault(actor);
 
+    /// <summary>The number of actors it names.</summary>
+    public int Count => Entries.Count;
+
     /// <summary>The number of ops the clock names.</summary>
     public long Total => Entries.Values.Sum();
 
     public bool Covers(Dot dot) => this[dot.Actor] >= dot.Seq;
 
     public VectorClock With(Dot dot) => dot.Seq <= this[dot.Actor] ? this : new VectorClock(Entries.SetItem(dot.Actor, dot.Seq));
+
+    /// <summary>The entries above <paramref name="clock"/>'s: what this clock covers that <paramref name="clock"/> does not.</summary>
+    public VectorClock Above(VectorClock clock) =>
+        Entries.All(e => e.Value > clock[e.Key]) ? this : new VectorClock(Entries.Where(e => e.Value > clock[e.Key]).ToImmutableSortedDictionary(StringComparer.Ordinal));
 
     public VectorClock Merge(VectorClock other)
     {

@@ -169,12 +169,41 @@ public sealed record VideoDocument
         }
     }
 
-    public bool StateEquals(VideoDocument other) =>
-        Clock.Equals(other.Clock) && MaxLamport == other.MaxLamport
-        && Title == other.Title && Description == other.Description && Category == other.Category && Featured == other.Featured
-        && Tags.SequenceEqual(other.Tags)
-        && LiveTagDots.Count == other.LiveTagDots.Count
-        && LiveTagDots.All(t => other.LiveTagDots.TryGetValue(t.Key, out var o) && o.SetEquals(t.Value));
+    /// <summary>
+    /// The same document with only what can still decide an outcome (crdt.md "State size"), so the stored state
+    /// follows the live state rather than the history. Any later op of actor <c>a</c> has a seq above
+    /// <c>Clock[a]</c>: a remove or register context entry at or below it can cover no future dot. And a context that
+    /// covers an actor's greatest live dot of a tag covers its lower ones too, so only that one is kept.
+    /// </summary>
+    public VideoDocument Compact() => this with
+    {
+        Title = Title.Compact(Clock),
+        Description = Description.Compact(Clock),
+        Category = Category.Compact(Clock),
+        Featured = Featured.Compact(Clock),
+        LiveTagDots = LiveTagDots.ToImmutableSortedDictionary(
+            t => t.Key,
+            t => t.Value.GroupBy(d => d.Actor).Select(g => g.Max(DotComparer.Instance)).ToImmutableSortedSet(DotComparer.Instance),
+            StringComparer.Ordinal),
+        TagRemovals = TagRemovals
+            .Select(t => KeyValuePair.Create(t.Key, t.Value.Above(Clock)))
+            .Where(t => t.Value.Count > 0)
+            .ToImmutableSortedDictionary(StringComparer.Ordinal),
+        SetTagsRemovals = SetTagsRemovals.Above(Clock),
+    };
+
+    /// <summary>Whether both documents decide every later op the same way: equal once compacted.</summary>
+    public bool StateEquals(VideoDocument other)
+    {
+        var (left, right) = (Compact(), other.Compact());
+        return left.Clock.Equals(right.Clock) && left.MaxLamport == right.MaxLamport
+            && left.Title == right.Title && left.Description == right.Description && left.Category == right.Category && left.Featured == right.Featured
+            && left.LiveTagDots.Count == right.LiveTagDots.Count
+            && left.LiveTagDots.All(t => right.LiveTagDots.TryGetValue(t.Key, out var o) && o.SetEquals(t.Value))
+            && left.TagRemovals.Count == right.TagRemovals.Count
+            && left.TagRemovals.All(t => right.TagRemovals.TryGetValue(t.Key, out var o) && o.Equals(t.Value))
+            && left.SetTagsRemovals.Equals(right.SetTagsRemovals);
+    }
 }
 
 /// <summary>Dots ordered by actor (ordinal), then seq.</summary>

@@ -18,7 +18,7 @@ public static class VideoRows
         video.Tags = [.. document.Tags];
         video.VectorClock = DocumentJson.SerializeClock(document.Clock);
         video.Version = document.Version;
-        video.CrdtState = DocumentJson.Serialize(document);
+        video.CrdtState = DocumentJson.Serialize(document.Compact());
     }
 
     public static CrdtOperation ToRow(Guid videoId, Operation op, Guid? author, DateTimeOffset receivedAt) => new()
