@@ -146,6 +146,11 @@ public sealed class DirectUploadService(
         {
             return new DirectUploadOutcome.NotUploaded($"The committed file has {properties.ContentLength} bytes, the session {session.Size}: commit the missing blocks.");
         }
+        // From here the blob is what was checked and stays so: the session's SAS can no longer write it.
+        if (!await BlobLocks.FreezeAsync(blob, session.Id, properties.ETag, ct))
+        {
+            return new DirectUploadOutcome.NotUploaded("The file changed while the session was being completed: commit it, then complete again.");
+        }
         var head = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new Azure.HttpRange(0, MediaType.SniffLength) }, ct)).Value.Content.ToArray();
         if (MediaType.DetectVideo(head) is not { } type)
         {

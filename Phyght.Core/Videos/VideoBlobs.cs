@@ -18,7 +18,7 @@ public sealed class VideoBlobs(BlobServiceClient blobs, ILogger<VideoBlobs> logg
             }
             try
             {
-                await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, cancellationToken: CancellationToken.None);
+                await BlobLocks.DeleteIfExistsAsync(blobs.GetBlobContainerClient(container), name, CancellationToken.None);
             }
             catch (Exception ex) when (ex is Azure.RequestFailedException or IOException or HttpRequestException)
             {

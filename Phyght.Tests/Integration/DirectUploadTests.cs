@@ -104,6 +104,37 @@ public sealed class DirectUploadTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Once_completed_the_file_is_frozen_the_upload_url_can_no_longer_change_it_and_deletes_still_work()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var clip = await MediaFixtures.VideoAsync("mp4");
+        var (video, session) = await OpenAsync(admin, new FileInfo(clip).Length);
+        await CommitAsync(session, clip);
+        var (status, body) = await admin.PostAsync($"/videos-upload/sessions/{Id(session)}/complete", null);
+        Assert.True(status == HttpStatusCode.OK, $"complete: {status} {body}");
+
+        // The URL is still within its expiry, but neither a new upload nor a staged-and-committed block gets through:
+        // what the API checked (and the worker processes) is what stays.
+        var writer = UploadClient(session);
+        await using (var png = File.OpenRead(await MediaFixtures.PngAsync()))
+        {
+            Assert.Equal(412, (await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.UploadAsync(png))).Status);
+        }
+        var block = Convert.ToBase64String("block-000000"u8.ToArray());
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.StageBlockAsync(block, new MemoryStream(new byte[16])));
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.CommitBlockListAsync([block]));
+        var stored = await StoredBlobAsync(session);
+        Assert.Equal(await File.ReadAllBytesAsync(clip), (await stored.DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal("processing", body!["status"]!.GetValue<string>());
+        await Eventually.ReturnsAsync(async () => (await admin.GetAsync($"/videos-update/{video}")).Body!["status"]!.GetValue<string>(),
+            s => s == "ready", TimeSpan.FromSeconds(60), "the frozen upload's processing");
+
+        // The lease does not keep the file alive: a hard delete removes it.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/videos-delete/{video}?hard=true")).Status);
+        Assert.False((await stored.ExistsAsync()).Value);
+    }
+
+    [Fact]
     public async Task A_png_is_refused_with_415_at_completion_and_its_blob_removed()
     {
         var admin = await Accounts.AdminAsync(Stack);
