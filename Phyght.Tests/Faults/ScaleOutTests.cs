@@ -200,6 +200,25 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
         await FaultChecker.AssertFoldEqualsRowAsync(admin, videos);
     }
 
+    [Fact]
+    public async Task After_a_database_restart_no_request_fails_on_a_connection_the_pool_kept_from_before()
+    {
+        var (admin, instances, listeners) = await ConnectAsync();
+        await using var _ = new Disposer(listeners);
+        var api = instances[0];
+        var id = (await CreateVideosAsync(instances, 1))[0];
+        // Fill the instance's pool with idle connections: each dies with the server, unseen until it is used.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => api.GetAsync($"/videos-update/{id}")));
+        await Stack.RestartAsync("postgres");
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 24; i++)
+        {
+            answers.Add((await api.GetAsync($"/videos-update/{id}")).Status);
+        }
+        Assert.True(answers.All(s => s == HttpStatusCode.OK), $"after the restart: {string.Join(", ", answers.Select(s => (int)s))}");
+    }
+
     /// <summary>A multipart upload that sends its first 4 MB and then waits forever, as a client whose server dies.</summary>
     private static async Task SendStalledUploadAsync(ApiUser instance, string videoId, TaskCompletionSource halfSent, CancellationToken giveUp)
     {
