@@ -150,6 +150,26 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     await watcherClient.realtime.stop();
   });
 
+  it("replays every change after a seq exactly once, past the server's replay limit (resync)", async () => {
+    const video = await admin.createVideo({ title: "Replayed" });
+    const changes = 1_050; // more than Realtime:MaxReplay (1,000): the server sends resync midway
+    let next = 0;
+    await Promise.all([...Array(8)].map(async () => {
+      for (let i = next++; i < changes; i = next++) {
+        await admin.updateVideo(video.id, { title: `Edit ${i}` });
+      }
+    }));
+    const watcher = await signedIn("moderator");
+    const seqs: number[] = [];
+    const stop = await watcher.realtime.subscribe(video.id, (change) => seqs.push(change.seq), 0);
+    await eventually(() => seqs.length, (n) => n >= changes + 1, "replayed changes", 60_000);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs.length).toBe(changes + 1); // the insert and every edit
+    stop();
+    await watcher.realtime.stop();
+  });
+
   it("agrees with the server over random histories sent in random order", async () => {
     const editors = [await signedIn("moderator"), await signedIn("moderator")];
     const step = fc.record({
