@@ -10,7 +10,7 @@ redisport=56379
 dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
 dotnet build bench/Phyght.Bench -c Release -v q -nologo >/dev/null
 dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Redis:Port=$redisport \
-  --Phyght:ExtraApiInstances=1 --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
+  --Phyght:ExtraApiInstances=1 --RateLimits:General:PermitLimit=100000000 --Realtime:MaxConnectionsPerUser=100000 >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
 trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
 until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
@@ -28,4 +28,4 @@ dotnet run --project bench/Phyght.Bench -c Release --no-build -- realtime "$(IFS
   "$(cat "$data/admin-password.secret")" "$clients" "$rate" "$seconds" "$(IFS=,; echo "${pids[*]}")"
 
 echo "== redis-benchmark PUBLISH on the same Redis (the ceiling for the fan-out's transport) =="
-redis-benchmark -p $redisport -n 200000 -c 32 -q PUBLISH phyght:bench '{"seq":1}'
+redis-benchmark -p $redisport -a "$(cat "$data/redis.password")" -n 200000 -c 32 -q PUBLISH phyght:bench '{"seq":1}'
