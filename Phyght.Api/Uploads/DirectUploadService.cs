@@ -146,12 +146,16 @@ public sealed class DirectUploadService(
         {
             return new DirectUploadOutcome.NotUploaded($"The committed file has {properties.ContentLength} bytes, the session {session.Size}: commit the missing blocks.");
         }
-        // From here the blob is what was checked and stays so: the session's SAS can no longer write it.
-        if (!await BlobLocks.FreezeAsync(blob, session.Id, properties.ETag, ct))
+        var checkedVersion = new BlobRequestConditions { IfMatch = properties.ETag };
+        byte[] head;
+        try
         {
-            return new DirectUploadOutcome.NotUploaded("The file changed while the session was being completed: commit it, then complete again.");
+            head = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new Azure.HttpRange(0, MediaType.SniffLength), Conditions = checkedVersion }, ct)).Value.Content.ToArray();
         }
-        var head = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new Azure.HttpRange(0, MediaType.SniffLength) }, ct)).Value.Content.ToArray();
+        catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status412PreconditionFailed)
+        {
+            return Changed();
+        }
         if (MediaType.DetectVideo(head) is not { } type)
         {
             await cleanup.DeleteAsync([session.BlobPath]);
@@ -159,8 +163,15 @@ public sealed class DirectUploadService(
             logger.LogInformation("Upload session {SessionId} of video {VideoId}: the file is not a video; its blob was deleted", session.Id, session.VideoId);
             return new DirectUploadOutcome.WrongType();
         }
+        // The session's SAS stays valid until it expires and cannot be revoked, so the video gets a server-side copy of
+        // exactly the checked version, under a name no SAS covers; the session's own blob is deleted after the commit.
+        if (await CopyCheckedAsync(blob, checkedVersion, session, ct) is not { } stored)
+        {
+            return Changed();
+        }
 
         DirectUploadOutcome outcome;
+        var edited = false;
         try
         {
             outcome = await writer.ChangeAsync<DirectUploadOutcome>(session.VideoId, new DirectUploadOutcome.NotFound("The video"), async (edit, token) =>
@@ -175,10 +186,11 @@ public sealed class DirectUploadService(
                 {
                     return new DirectUploadOutcome.Completed(edit.Video);
                 }
-                var replaced = edit.Video.StartProcessing(session.BlobPath, session.Size, type.MimeType, null, userId, edit.Now);
+                var replaced = edit.Video.StartProcessing(stored, session.Size, type.MimeType, null, userId, edit.Now);
                 edit.EnqueueProcessing();
-                edit.DeleteBlobsAfterCommit(replaced);
+                edit.DeleteBlobsAfterCommit([.. replaced, session.BlobPath]);
                 session.Complete(edit.Now);
+                edited = true;
                 return new DirectUploadOutcome.Completed(edit.Video);
             }, ct);
         }
@@ -186,7 +198,11 @@ public sealed class DirectUploadService(
         {
             return new DirectUploadOutcome.NotFound("The upload session"); // swept meanwhile: nothing was committed
         }
-        if (outcome is DirectUploadOutcome.Completed)
+        if (!edited)
+        {
+            await cleanup.DeleteAsync([stored]); // another completion won, or the session or the video went meanwhile
+        }
+        if (outcome is DirectUploadOutcome.Completed && edited)
         {
             metrics.Outcome("stored");
             metrics.BytesStored.Add(session.Size, new KeyValuePair<string, object?>("container", BlobPath.VideosContainer));
@@ -194,6 +210,28 @@ public sealed class DirectUploadService(
                 userId, session.Id, session.Size, type.MimeType, session.VideoId);
         }
         return outcome;
+    }
+
+    private static DirectUploadOutcome Changed() =>
+        new DirectUploadOutcome.NotUploaded("The file changed while the session was being completed: commit it, then complete again.");
+
+    /// <summary>The video's own copy of the session's blob as it was checked, or null when it changed since.</summary>
+    private async Task<string?> CopyCheckedAsync(BlockBlobClient source, BlobRequestConditions checkedVersion, UploadSession session, CancellationToken ct)
+    {
+        BlobPath.TryParse(session.BlobPath, out var container, out var sessionName);
+        var name = BlobPath.VideoName(session.VideoId, time.GetUtcNow().ToUnixTimeMilliseconds(), Path.GetExtension(sessionName).TrimStart('.'));
+        var target = blobs.GetBlobContainerClient(container).GetBlockBlobClient(name);
+        var readable = source.GenerateSasUri(BlobSasPermissions.Read, time.GetUtcNow().AddMinutes(15));
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(readable, new BlobCopyFromUriOptions { SourceConditions = checkedVersion }, ct);
+            await copy.WaitForCompletionAsync(ct);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status412PreconditionFailed)
+        {
+            return null;
+        }
+        return BlobPath.Stored(container, name);
     }
 
     private BlockBlobClient BlobOf(UploadSession session)

@@ -18,7 +18,7 @@ public sealed class VideoBlobs(BlobServiceClient blobs, ILogger<VideoBlobs> logg
             }
             try
             {
-                await BlobLocks.DeleteIfExistsAsync(blobs.GetBlobContainerClient(container), name, CancellationToken.None);
+                await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, cancellationToken: CancellationToken.None);
             }
             catch (Exception ex) when (ex is Azure.RequestFailedException or IOException or HttpRequestException)
             {

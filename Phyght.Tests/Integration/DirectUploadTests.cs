@@ -104,7 +104,7 @@ public sealed class DirectUploadTests(StackFixture fixture)
     }
 
     [Fact]
-    public async Task Once_completed_the_file_is_frozen_the_upload_url_can_no_longer_change_it_and_deletes_still_work()
+    public async Task Once_completed_the_video_has_its_own_copy_that_the_still_valid_upload_url_cannot_change()
     {
         var admin = await Accounts.AdminAsync(Stack);
         var clip = await MediaFixtures.VideoAsync("mp4");
@@ -113,25 +113,22 @@ public sealed class DirectUploadTests(StackFixture fixture)
         var (status, body) = await admin.PostAsync($"/videos-upload/sessions/{Id(session)}/complete", null);
         Assert.True(status == HttpStatusCode.OK, $"complete: {status} {body}");
 
-        // The URL is still within its expiry, but neither a new upload nor a staged-and-committed block gets through:
-        // what the API checked (and the worker processes) is what stays.
-        var writer = UploadClient(session);
+        // The URL is within its expiry and a SAS cannot be revoked; it can still write its own blob name, but the video
+        // is a copy under another name, made of exactly what the API checked, and the session's blob is gone.
+        var uploaded = await StoredBlobAsync(session);
+        var filePath = body!["file_path"]!.GetValue<string>();
+        Assert.NotEqual($"{uploaded.BlobContainerName}/{uploaded.Name}", filePath);
+        Assert.False((await uploaded.ExistsAsync()).Value);
         await using (var png = File.OpenRead(await MediaFixtures.PngAsync()))
         {
-            Assert.Equal(412, (await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.UploadAsync(png))).Status);
+            await UploadClient(session).UploadAsync(png);
         }
-        var block = Convert.ToBase64String("block-000000"u8.ToArray());
-        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.StageBlockAsync(block, new MemoryStream(new byte[16])));
-        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => writer.CommitBlockListAsync([block]));
-        var stored = await StoredBlobAsync(session);
-        Assert.Equal(await File.ReadAllBytesAsync(clip), (await stored.DownloadContentAsync()).Value.Content.ToArray());
-        Assert.Equal("processing", body!["status"]!.GetValue<string>());
-        await Eventually.ReturnsAsync(async () => (await admin.GetAsync($"/videos-update/{video}")).Body!["status"]!.GetValue<string>(),
-            s => s == "ready", TimeSpan.FromSeconds(60), "the frozen upload's processing");
-
-        // The lease does not keep the file alive: a hard delete removes it.
-        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/videos-delete/{video}?hard=true")).Status);
-        Assert.False((await stored.ExistsAsync()).Value);
+        var blobs = new BlobServiceClient(await Stack.ConnectionStringAsync("blobs"));
+        var (container, name) = (filePath[..filePath.IndexOf('/')], filePath[(filePath.IndexOf('/') + 1)..]);
+        Assert.Equal(await File.ReadAllBytesAsync(clip), (await blobs.GetBlobContainerClient(container).GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray());
+        var ready = await Eventually.ReturnsAsync(async () => (await admin.GetAsync($"/videos-update/{video}")).Body!,
+            v => v["status"]!.GetValue<string>() == "ready", TimeSpan.FromSeconds(60), "the copy's processing");
+        Assert.Equal(filePath, ready["file_path"]!.GetValue<string>());
     }
 
     [Fact]

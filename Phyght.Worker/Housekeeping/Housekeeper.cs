@@ -96,7 +96,7 @@ public sealed class Housekeeper(
             {
                 if (BlobPath.TryParse(session.BlobPath, out var container, out var name))
                 {
-                    await BlobLocks.DeleteIfExistsAsync(blobs.GetBlobContainerClient(container), name, ct);
+                    await blobs.GetBlobContainerClient(container).DeleteBlobIfExistsAsync(name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
                 }
                 logger.LogInformation("Removed abandoned upload session {SessionId} of video {VideoId} and its blob {BlobPath} (expired {ExpiresAt})",
                     session.Id, session.VideoId, session.BlobPath, session.ExpiresAt);
@@ -138,7 +138,7 @@ public sealed class Housekeeper(
             {
                 try
                 {
-                    await BlobLocks.DeleteIfExistsAsync(container, orphan.Name, ct);
+                    await container.DeleteBlobIfExistsAsync(orphan.Name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
                     logger.LogInformation("Removed orphan blob {BlobPath} of video {VideoId}: no video refers to it", orphan.Path, orphan.Video);
                     removed++;
                 }
