@@ -83,7 +83,7 @@ public static class AzuriteExecutableBuilderExtensions
         properties.Cors = [new BlobCorsRule
         {
             AllowedOrigins = "*",
-            AllowedMethods = "GET,HEAD,PUT,OPTIONS",
+            AllowedMethods = "GET,HEAD,PUT",
             AllowedHeaders = "*",
             ExposedHeaders = "*",
             MaxAgeInSeconds = 3600,

@@ -5,6 +5,4 @@ public sealed class ViteDevServerResource(string name, string command, string wo
     : ExecutableResource(name, command, workingDirectory)
 {
     internal const string HttpEndpointName = "http";
-
-    public EndpointReference HttpEndpoint => field ??= new(this, HttpEndpointName);
 }

@@ -24,16 +24,16 @@ export class MemoryTokenStore implements TokenStore {
 }
 
 export class LocalStorageTokenStore implements TokenStore {
-  constructor(private readonly key = "phyght.tokens") {}
+  static readonly key = "phyght.tokens";
   get(): Tokens | null {
-    const raw = globalThis.localStorage?.getItem(this.key);
+    const raw = globalThis.localStorage?.getItem(LocalStorageTokenStore.key);
     return raw ? (JSON.parse(raw) as Tokens) : null;
   }
   set(tokens: Tokens | null): void {
     if (tokens) {
-      globalThis.localStorage.setItem(this.key, JSON.stringify(tokens));
+      globalThis.localStorage.setItem(LocalStorageTokenStore.key, JSON.stringify(tokens));
     } else {
-      globalThis.localStorage.removeItem(this.key);
+      globalThis.localStorage.removeItem(LocalStorageTokenStore.key);
     }
   }
 }
@@ -60,7 +60,14 @@ export class Auth {
     private readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch,
     readonly store: TokenStore,
-  ) {}
+  ) {
+    // Another tab signing in or out changes what this one may do.
+    globalThis.addEventListener?.("storage", (event: StorageEvent) => {
+      if (event.key === LocalStorageTokenStore.key) {
+        this.emit(event.newValue !== null);
+      }
+    });
+  }
 
   get signedIn(): boolean {
     return this.store.get() !== null;
@@ -74,6 +81,7 @@ export class Auth {
 
   async signIn(email: string, password: string): Promise<void> {
     this.save(await this.post("/auth/token", { email, password }));
+    this.emit(true); // a new identity, even when someone was signed in already
   }
 
   signOut(): void {
@@ -104,7 +112,11 @@ export class Auth {
         return tokens; // another tab rotated meanwhile
       }
       try {
-        return this.save(await this.post("/auth/refresh", { refresh_token: tokens.refresh_token }));
+        const rotated = await this.post("/auth/refresh", { refresh_token: tokens.refresh_token });
+        if (this.store.get()?.refresh_token !== tokens.refresh_token) {
+          return this.store.get(); // signed out (or in again) meanwhile: that decision stands
+        }
+        return this.save(rotated);
       } catch (error) {
         if (error instanceof PhyghtError && (error.status === 400 || error.status === 401)) {
           this.signOut();
@@ -127,11 +139,7 @@ export class Auth {
       refresh_token: response.refresh_token,
       expires_at: Date.now() + response.expires_in * 1000,
     };
-    const wasSignedIn = this.signedIn;
     this.store.set(tokens);
-    if (!wasSignedIn) {
-      this.emit(true);
-    }
     return tokens;
   }
 

@@ -42,18 +42,27 @@ interface Register<T> {
   actor: string;
 }
 
-export const ACTOR_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** .NET's `Char.IsWhiteSpace`, which the server trims with: JavaScript's `\s` without U+FEFF, with U+0085. */
+const EDGE_SPACE = /^(?:[^\S\uFEFF]|\u0085)+|(?:[^\S\uFEFF]|\u0085)+$/g;
 
-/** Tags are compared after trimming and lower-casing: `" MMA "` and `"mma"` are one tag. */
+/** Tags are compared after trimming and lower-casing, as the server does it (`Trim().ToLowerInvariant()`: one UTF-16
+ * unit for one, so a letter whose lower case is longer, such as U+0130, stays as it is): `" MMA "` is `"mma"`. */
 export function normalizeTag(tag: string): string {
-  return tag.trim().toLowerCase();
+  const trimmed = tag.replace(EDGE_SPACE, "");
+  let lower = "";
+  for (let i = 0; i < trimmed.length; i++) {
+    const unit = trimmed[i]!; // a lone surrogate half maps to itself, as in .NET
+    const mapped = unit.toLowerCase();
+    lower += mapped.length === 1 ? mapped : unit;
+  }
+  return lower;
 }
 
 /** The value the server stores for an op: titles trimmed, tags normalized and de-duplicated in first-seen order. */
 export function normalizeValue(type: OpType, value: Operation["value"]): Operation["value"] {
   switch (type) {
     case "update_title":
-      return (value as string).trim();
+      return (value as string).replace(EDGE_SPACE, "");
     case "add_tag":
     case "remove_tag":
       return normalizeTag(value as string);
@@ -177,11 +186,12 @@ export class VideoDocument {
       case "update_featured":
         this.featured = this.register(this.featured, op, op.value === true);
         break;
+      // Values as the server stores them (a replica's own ops are normalized when made).
       case "add_tag":
-        this.addDot(normalizeTag(op.value as string), op.actor, op.seq);
+        this.addDot(op.value as string, op.actor, op.seq);
         break;
       case "remove_tag": {
-        const tag = normalizeTag(op.value as string);
+        const tag = op.value as string;
         const removal = this.tagRemovals.get(tag) ?? {};
         mergeInto(removal, op.context);
         this.tagRemovals.set(tag, removal);
@@ -194,7 +204,7 @@ export class VideoDocument {
           this.prune(tag, op.context);
         }
         for (const tag of op.value as string[]) {
-          this.addDot(normalizeTag(tag), op.actor, op.seq);
+          this.addDot(tag, op.actor, op.seq);
         }
         break;
     }

@@ -14,6 +14,9 @@ interface Subscription {
   handlers: Set<Handler>;
   /** The last seq delivered: a reconnect resumes after it, and a replayed seq is not delivered twice. */
   lastSeq: number | null;
+  /** While a Subscribe call replays, live events can overtake the replay: both are held here, then delivered in
+   * seq order once the call returns. */
+  replaying: VideoChanged[] | null;
 }
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -43,24 +46,22 @@ export class Realtime {
     return () => this.statusListeners.delete(listener);
   }
 
-  /** Calls `handler` for each change of the video from now on (after `afterSeq`, when given). */
-  async subscribe(videoId: string, handler: Handler, afterSeq: number | null = null): Promise<() => void> {
+  /** Calls `handler` for each change of the video from now on (after `afterSeq`, when given). Returns at once: the
+   * connection opens (and retries) in the background, so an offline page is never held up. */
+  subscribe(videoId: string, handler: Handler, afterSeq: number | null = null): () => void {
     let subscription = this.videos.get(videoId);
     const first = !subscription;
     if (!subscription) {
-      subscription = { handlers: new Set(), lastSeq: afterSeq };
+      subscription = { handlers: new Set(), lastSeq: afterSeq, replaying: null };
       this.videos.set(videoId, subscription);
     }
     subscription.handlers.add(handler);
     if (first) {
-      const connection = await this.start();
-      if (connection.state === HubConnectionState.Connected) {
-        await connection.invoke("Subscribe", videoId, subscription.lastSeq);
-      }
+      void this.start().then((connection) => this.subscribeOn(connection, videoId)).catch(() => undefined);
     }
     return () => {
       subscription.handlers.delete(handler);
-      if (subscription.handlers.size === 0) {
+      if (subscription.handlers.size === 0 && this.videos.get(videoId) === subscription) {
         this.videos.delete(videoId);
         if (this.connection?.state === HubConnectionState.Connected) {
           void this.connection.invoke("Unsubscribe", videoId).catch(() => undefined);
@@ -77,11 +78,38 @@ export class Realtime {
   }
 
   private start(): Promise<HubConnection> {
-    this.starting ??= this.open().catch((error) => {
-      this.starting = null;
-      throw error;
-    });
+    if (!this.starting) {
+      const starting = this.open().catch((error: unknown) => {
+        if (this.starting === starting) {
+          this.starting = null;
+        }
+        throw error;
+      });
+      this.starting = starting;
+    }
     return this.starting;
+  }
+
+  /** Subscribes on the server from the video's last seq, holding events until the replay is over. */
+  private async subscribeOn(connection: HubConnection, videoId: string): Promise<void> {
+    const subscription = this.videos.get(videoId);
+    if (!subscription || connection.state !== HubConnectionState.Connected) {
+      return;
+    }
+    subscription.replaying ??= [];
+    try {
+      await connection.invoke("Subscribe", videoId, subscription.lastSeq);
+    } catch {
+      // Refused (e.g. the changes after lastSeq are no longer kept): follow live from now; callers re-read the video.
+      subscription.lastSeq = null;
+      await connection.invoke("Subscribe", videoId, null).catch(() => undefined);
+    } finally {
+      const held = subscription.replaying ?? [];
+      subscription.replaying = null;
+      for (const change of held.sort((a, b) => a.seq - b.seq)) {
+        this.deliverTo(subscription, change);
+      }
+    }
   }
 
   private async open(): Promise<HubConnection> {
@@ -119,14 +147,19 @@ export class Realtime {
           throw error;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** attempt)));
+        if (this.connection !== connection) {
+          throw new Error("The connection was stopped while it was retrying.");
+        }
       }
     }
   }
 
   private async reconnectIfWanted(): Promise<void> {
     if (this.videos.size > 0 && !this.connection) {
-      const connection = await this.start();
-      await this.resubscribeAll(connection);
+      const connection = await this.start().catch(() => null);
+      if (connection) {
+        await this.resubscribeAll(connection);
+      }
     }
   }
 
@@ -140,8 +173,8 @@ export class Realtime {
 
   private async resubscribeAll(connection: HubConnection): Promise<void> {
     this.emitStatus(true);
-    for (const [videoId, subscription] of this.videos) {
-      await connection.invoke("Subscribe", videoId, subscription.lastSeq).catch(() => undefined);
+    for (const videoId of [...this.videos.keys()]) {
+      await this.subscribeOn(connection, videoId);
     }
   }
 
@@ -150,7 +183,7 @@ export class Realtime {
   private async resubscribe(connection: HubConnection): Promise<void> {
     for (const [videoId, subscription] of this.videos) {
       if (subscription.lastSeq !== null) {
-        await connection.invoke("Subscribe", videoId, subscription.lastSeq).catch(() => undefined);
+        await this.subscribeOn(connection, videoId);
       }
     }
   }
@@ -158,7 +191,18 @@ export class Realtime {
   private deliver(change: VideoChanged): void {
     const videoId = change.new?.id ?? change.old?.id;
     const subscription = videoId ? this.videos.get(videoId) : undefined;
-    if (!subscription || (subscription.lastSeq !== null && change.seq <= subscription.lastSeq)) {
+    if (!subscription) {
+      return;
+    }
+    if (subscription.replaying) {
+      subscription.replaying.push(change);
+      return;
+    }
+    this.deliverTo(subscription, change);
+  }
+
+  private deliverTo(subscription: Subscription, change: VideoChanged): void {
+    if (subscription.lastSeq !== null && change.seq <= subscription.lastSeq) {
       return;
     }
     subscription.lastSeq = change.seq;

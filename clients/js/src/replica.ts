@@ -7,8 +7,10 @@ import { MemoryReplicaStore, type ReplicaStore } from "./store.js";
 
 type SyncResponse = components["schemas"]["SyncResponse"];
 
-/** A `/sync` batch holds at most this many ops (api.md). */
+/** A `/sync` batch holds at most this many ops (api.md) … */
 const MAX_BATCH = 1000;
+/** … and stays well under the API's 1 MB JSON body limit. */
+const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_BACKOFF_MS = 30_000;
 
 export interface ReplicaOptions {
@@ -33,6 +35,7 @@ export interface ReplicaState extends VideoFields {
 }
 
 const actors = new WeakMap<ReplicaStore, Promise<string>>();
+const open = new WeakMap<ReplicaStore, Map<string, Promise<VideoReplica>>>();
 const defaultStore = new MemoryReplicaStore();
 
 /**
@@ -54,6 +57,8 @@ export class VideoReplica {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private closed = false;
+  private paused = false;
+  private users = 0;
   private readonly cleanup: (() => void)[] = [];
 
   private constructor(
@@ -63,8 +68,24 @@ export class VideoReplica {
     private readonly store: ReplicaStore,
   ) {}
 
+  /** The video's replica on this store: one per (store, video) at a time, shared by whoever opens it (each
+   * `close()` gives one back), since two would hand out the same actor's seqs twice. */
   static async open(client: PhyghtClient, videoId: string, options: ReplicaOptions = {}): Promise<VideoReplica> {
     const store = options.store ?? defaultStore;
+    const openOnStore = open.get(store) ?? new Map<string, Promise<VideoReplica>>();
+    open.set(store, openOnStore);
+    let opening = openOnStore.get(videoId);
+    if (!opening) {
+      opening = VideoReplica.create(client, videoId, store, options.live ?? true);
+      openOnStore.set(videoId, opening);
+      opening.catch(() => openOnStore.delete(videoId));
+    }
+    const replica = await opening;
+    replica.users++;
+    return replica;
+  }
+
+  private static async create(client: PhyghtClient, videoId: string, store: ReplicaStore, live: boolean): Promise<VideoReplica> {
     let actor = actors.get(store);
     if (!actor) {
       actor = store.claimActor();
@@ -76,14 +97,22 @@ export class VideoReplica {
       replica.doc.apply(op);
     }
     replica.acked = saved?.acked ?? 0;
-    if (options.live ?? true) {
-      replica.cleanup.push(await client.realtime.subscribe(videoId, (change) => replica.onChange(change)).catch(() => () => undefined));
+    if (live) {
+      replica.cleanup.push(client.realtime.subscribe(videoId, (change) => replica.onChange(change)));
       replica.cleanup.push(client.realtime.onStatus((connected) => connected && replica.sync()));
     }
+    // A refusal for want of rights may end with the next sign-in.
+    replica.cleanup.push(client.auth.onChange(() => {
+      if (replica.paused) {
+        replica.paused = false;
+        replica.error = null;
+        replica.syncNow();
+      }
+    }));
     const online = () => replica.syncNow();
     globalThis.addEventListener?.("online", online);
     replica.cleanup.push(() => globalThis.removeEventListener?.("online", online));
-    await replica.sync();
+    void replica.sync();
     return replica;
   }
 
@@ -160,6 +189,10 @@ export class VideoReplica {
   }
 
   close(): void {
+    if (--this.users > 0 || this.closed) {
+      return;
+    }
+    open.get(this.store)?.delete(this.videoId);
     this.closed = true;
     if (this.retryTimer) {
       clearTimeout(this.retryTimer);
@@ -182,12 +215,27 @@ export class VideoReplica {
       lamport: this.doc.lamport + 1,
       type,
       value: normalizeValue(type, value),
-      context: this.doc.clock,
+      // Required by removes (what they had seen); elsewhere optional, and it grows with the actors.
+      ...(type === "remove_tag" || type === "set_tags" ? { context: this.doc.clock } : {}),
     };
     this.doc.apply(op);
     await this.persist();
     this.emit();
     void this.sync();
+  }
+
+  /** The oldest queued ops that fit one request. */
+  private nextBatch(): Operation[] {
+    const batch: Operation[] = [];
+    let bytes = 0;
+    for (const op of this.pendingOps()) {
+      bytes += JSON.stringify(op).length;
+      if (batch.length === MAX_BATCH || (batch.length > 0 && bytes > MAX_BATCH_BYTES)) {
+        break;
+      }
+      batch.push(op);
+    }
+    return batch;
   }
 
   private pendingOps(): Operation[] {
@@ -208,6 +256,12 @@ export class VideoReplica {
           this.emit();
           return;
         }
+        if (refusal.status === 401 || refusal.status === 403) {
+          this.error = refusal; // until the caller signs in (again), or as someone allowed to edit
+          this.paused = true;
+          this.emit();
+          return;
+        }
         if (!refusal.transient) {
           this.error = refusal; // the server will refuse this queue every time: stop rather than hammer it
           this.emit();
@@ -222,9 +276,12 @@ export class VideoReplica {
 
   /** One exchange per batch: the queued ops go up, the ops this replica lacks come down, until nothing is left. */
   private async round(): Promise<void> {
-    for (;;) {
-      const batch = this.pendingOps().slice(0, MAX_BATCH);
+    while (!this.closed) {
+      const batch = this.nextBatch();
       const response = await this.post(batch);
+      if (this.closed) {
+        return;
+      }
       if (batch.length > 0) {
         this.acked = batch[batch.length - 1]!.seq;
       }

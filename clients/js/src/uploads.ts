@@ -8,6 +8,7 @@ type UploadSession = components["schemas"]["UploadSessionResponse"];
 /** `Storage:MaxVideoBytes`' default: larger files go straight to blob storage. */
 export const MULTIPART_LIMIT = 50 * 1024 * 1024;
 const PARALLEL_BLOCKS = 4;
+const RENEW_BEFORE_MS = 5 * 60_000;
 
 export interface UploadOptions {
   /** Bytes sent so far, of `total`. */
@@ -73,7 +74,7 @@ export class Uploads {
       return this.xhr(url, form, total, options, false);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw PhyghtError.fromResponse(new Response(response.body, { status: response.status, headers: response.retryAfter ? { "retry-after": response.retryAfter } : {} }));
+      throw await PhyghtError.fromResponse(new Response(response.body, { status: response.status, headers: response.retryAfter ? { "retry-after": response.retryAfter } : {} }));
     }
     options.onProgress?.(total, total);
     return JSON.parse(response.body) as Video;
@@ -100,7 +101,18 @@ export class Uploads {
     if (!session.upload_url) {
       throw new PhyghtError(409, { title: "The upload session has no upload URL.", detail: "It is completed or expired; open a new one." });
     }
-    const blob = new BlockBlobClient(session.upload_url);
+    if (session.size !== file.size) {
+      throw new RangeError(`The session is for ${session.size} bytes; this file has ${file.size}.`);
+    }
+    let url = { value: session.upload_url, expires: Date.parse(session.expires_at) };
+    // A long upload outlives its URL (1 h by default): a fresh one for the same blob before it runs out.
+    const writer = async () => {
+      if (url.expires - Date.now() < RENEW_BEFORE_MS) {
+        const renewed = ok(await api.POST("/videos-upload/sessions/{id}/renew", { params: { path: { id: session.session_id } } }));
+        url = { value: renewed.upload_url!, expires: Date.parse(renewed.expires_at) };
+      }
+      return new BlockBlobClient(url.value);
+    };
     const sent = new Map<number, number>();
     let done = 0;
     for (const [i, id] of ids.entries()) {
@@ -111,24 +123,32 @@ export class Uploads {
     const report = () => options.onProgress?.(done + [...sent.values()].reduce((a, b) => a + b, 0), file.size);
     report();
     const queue = ids.map((id, i) => ({ id, i })).filter(({ id }) => !held.has(id));
+    const failed = new AbortController(); // one block's failure stops the others
     await Promise.all(
       [...Array(PARALLEL_BLOCKS)].map(async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
+        for (let next = queue.shift(); next && !failed.signal.aborted; next = queue.shift()) {
           const { id, i } = next;
           // Bytes rather than the Blob slice: the SDK's Node transport takes no Blob; one block per worker in memory.
           const chunk = new Uint8Array(await file.slice(i * blockSize, Math.min(file.size, (i + 1) * blockSize)).arrayBuffer());
-          await blob.stageBlock(id, chunk, chunk.byteLength, {
-            onProgress: (p) => {
-              sent.set(i, p.loadedBytes);
-              report();
-            },
-          });
+          try {
+            await (await writer()).stageBlock(id, chunk, chunk.byteLength, {
+              abortSignal: failed.signal,
+              onProgress: (p) => {
+                sent.set(i, p.loadedBytes);
+                report();
+              },
+            });
+          } catch (error) {
+            failed.abort();
+            throw error;
+          }
           sent.delete(i);
           done += chunk.byteLength;
           report();
         }
       }),
     );
+    const blob = await writer();
     await blob.commitBlockList(ids);
     return ok(await api.POST("/videos-upload/sessions/{id}/complete", { params: { path: { id: session.session_id } } }));
   }

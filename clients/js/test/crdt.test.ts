@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VideoDocument, type Operation, type OpType } from "../src/crdt.js";
+import { normalizeTag, normalizeValue, VideoDocument, type Operation, type OpType } from "../src/crdt.js";
 
 const SEED = 20261201;
 const automerge = new URL("../../../Phyght.Tests/Unit/Crdt/Automerge/", import.meta.url);
@@ -12,7 +12,7 @@ function histories() {
   const step = fc.record({
     actor: fc.nat(3),
     kind: fc.constantFrom<OpType | "merge">("update_title", "update_featured", "add_tag", "remove_tag", "set_tags", "merge"),
-    tag: fc.constantFrom("mma", "bjj", " Boxing ", "judo"),
+    tag: fc.constantFrom("mma", "bjj", "boxing", "judo"),
     other: fc.nat(3),
     text: fc.string({ minLength: 1, maxLength: 8 }),
   });
@@ -79,7 +79,7 @@ describe("VideoDocument", () => {
   it("lets a concurrent add survive a remove that had not seen it (add wins)", () => {
     const add: Operation = { actor: "phone", seq: 1, lamport: 1, type: "add_tag", value: "mma" };
     const remove: Operation = { actor: "tab", seq: 1, lamport: 2, type: "remove_tag", value: "mma", context: {} };
-    const seenRemove: Operation = { actor: "tab", seq: 2, lamport: 3, type: "remove_tag", value: "MMA ", context: { phone: 1, tab: 1 } };
+    const seenRemove: Operation = { actor: "tab", seq: 2, lamport: 3, type: "remove_tag", value: "mma", context: { phone: 1, tab: 1 } };
     expect(VideoDocument.of([add, remove]).fields.tags).toEqual(["mma"]);
     expect(VideoDocument.of([remove, add]).fields.tags).toEqual(["mma"]);
     expect(VideoDocument.of([remove, seenRemove, add]).fields.tags).toEqual([]); // born removed
@@ -90,6 +90,14 @@ describe("VideoDocument", () => {
     const b: Operation = { actor: "a", seq: 1, lamport: 5, type: "update_title", value: "A" };
     expect(VideoDocument.of([a, b]).fields.title).toBe("B");
     expect(VideoDocument.of([b, a]).fields.title).toBe("B");
+  });
+
+  it("normalizes tags and titles as the server does (.NET's Trim and ToLowerInvariant)", () => {
+    expect(normalizeTag(" MMA\u0085")).toBe("mma");
+    expect(normalizeTag("\uFEFFJudo")).toBe("\uFEFFjudo"); // not whitespace to .NET
+    expect(normalizeTag("İstanbul")).toBe("İstanbul"); // its lower case is two units: .NET keeps it
+    expect(normalizeValue("update_title", "  Main event \t")).toBe("Main event");
+    expect(normalizeValue("set_tags", ["MMA", " mma", "BJJ"])).toEqual(["mma", "bjj"]);
   });
 
   it("reaches Automerge's state for the 100,000-op trace", () => {

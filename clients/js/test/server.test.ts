@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MemoryReplicaStore, MemoryTokenStore, PhyghtClient, PhyghtError, VideoReplica, type Video } from "../src/index.js";
+import { MemoryReplicaStore, MemoryTokenStore, normalizeTag, PhyghtClient, PhyghtError, VideoReplica, type Video } from "../src/index.js";
 
 // Against the real stack: the xunit test SdkTests starts it through the AppHost and sets these.
 const baseUrl = process.env.PHYGHT_API_URL;
@@ -84,6 +84,12 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     const invalid = (await admin.createVideo({ title: "" }).catch((e: unknown) => e)) as PhyghtError;
     expect(invalid.status).toBe(400);
     expect(invalid.transient).toBe(false);
+  });
+
+  it("normalizes tags exactly as the server does, beyond ASCII", async () => {
+    const tags = [" İstanbul ", "\uFEFFJudo", "ÉPÉE", "Straße", "ǅemal"];
+    const video = await admin.createVideo({ title: "Unicode", tags });
+    expect(video.tags).toEqual([...new Set(tags.map(normalizeTag))].sort());
   });
 
   it("refreshes an expiring access token and rotates the refresh token, invisibly to the caller", async () => {

@@ -94,7 +94,7 @@ function newVideoForm(): HTMLElement {
   }, title, h("button", { type: "submit", "data-testid": "create" }, "Create"));
 }
 
-async function renderVideo(id: string): Promise<void> {
+async function renderVideo(id: string, current: number): Promise<void> {
   const header = h("h1", { "data-testid": "title" });
   const status = h("p", { "data-testid": "status" });
   const tags = h("p", { "data-testid": "tags" });
@@ -108,6 +108,10 @@ async function renderVideo(id: string): Promise<void> {
     replica = await VideoReplica.open(client, id, { store });
   } catch (error) {
     app.replaceChildren(h("p", { class: "error" }, message(error)));
+    return;
+  }
+  if (current !== routing) {
+    replica.close(); // the visitor moved on while it opened
     return;
   }
   leave = () => replica.close();
@@ -182,13 +186,16 @@ async function renderVideo(id: string): Promise<void> {
   replica.subscribe(render);
 }
 
+let routing = 0;
+
 async function route(): Promise<void> {
+  const current = ++routing;
   leave?.();
   leave = null;
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const video = /^\/videos\/([0-9a-f-]{36})$/.exec(path ?? "");
   if (video) {
-    await renderVideo(video[1]!);
+    await renderVideo(video[1]!, current);
   } else {
     await renderCatalogue(new URLSearchParams(query ?? ""));
   }
