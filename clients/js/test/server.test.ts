@@ -143,6 +143,38 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     desk.close();
   });
 
+  it("opens offline at once, and a reopened replica sends the queue its store kept", async () => {
+    const video = await admin.createVideo({ title: "Before" });
+    const { client, setOffline } = flakyClient();
+    await signedIn("moderator", client);
+    const store = new MemoryReplicaStore();
+    const first = await VideoReplica.open(client, video.id, { store, live: false });
+    await first.sync(); // it has seen the video once
+
+    setOffline(true);
+    await first.setTitle("Queued while offline");
+    await first.addTag("kept");
+    expect(first.state).toMatchObject({ pending: 2, title: "Queued while offline" });
+    first.close(); // the tab closes with its queue unsent
+    // Opening needs no network (live too: the hub cannot be reached): the store's state at once.
+    const offline = await VideoReplica.open(client, video.id, { store });
+    expect(offline.state).toMatchObject({ pending: 2, title: "Queued while offline" });
+    await offline.sync();
+    expect(offline.state).toMatchObject({ pending: 2, online: false, error: null });
+    offline.close();
+
+    setOffline(false);
+    const again = await VideoReplica.open(client, video.id, { store, live: false });
+    expect(again.actor).toBe(first.actor);
+    await again.sync();
+    const server = await admin.getVideo(video.id);
+    expect(server).toMatchObject({ title: "Queued while offline", tags: ["kept"] });
+    expect(fieldsOfReplica(again)).toEqual(fieldsOf(server));
+    expect(again.state.pending).toBe(0);
+    again.close();
+    await client.realtime.stop();
+  });
+
   it("shows another device's edits live, without a pull", async () => {
     const video = await admin.createVideo({ title: "Live" });
     const writer = await VideoReplica.open(await signedIn("moderator"), video.id, { store: new MemoryReplicaStore(), live: false });
