@@ -152,9 +152,9 @@ public sealed class DirectUploadService(
         {
             head = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new Azure.HttpRange(0, MediaType.SniffLength), Conditions = checkedVersion }, ct)).Value.Content.ToArray();
         }
-        catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status412PreconditionFailed)
+        catch (Azure.RequestFailedException ex) when (ex.Status is StatusCodes.Status412PreconditionFailed or StatusCodes.Status404NotFound)
         {
-            return Changed();
+            return await CompletedMeanwhileAsync(session, ct) ?? Changed();
         }
         if (MediaType.DetectVideo(head) is not { } type)
         {
@@ -167,7 +167,7 @@ public sealed class DirectUploadService(
         // exactly the checked version, under a name no SAS covers; the session's own blob is deleted after the commit.
         if (await CopyCheckedAsync(blob, checkedVersion, session, ct) is not { } stored)
         {
-            return Changed();
+            return await CompletedMeanwhileAsync(session, ct) ?? Changed();
         }
 
         DirectUploadOutcome outcome;
@@ -212,26 +212,54 @@ public sealed class DirectUploadService(
         return outcome;
     }
 
+    /// <summary>A completion of the same session that ran alongside (a client retrying) may have finished first and
+    /// removed the session's blob: then this one answers as it did.</summary>
+    private async Task<DirectUploadOutcome?> CompletedMeanwhileAsync(UploadSession session, CancellationToken ct)
+    {
+        await db.Entry(session).ReloadAsync(ct);
+        if (db.Entry(session).State == EntityState.Detached)
+        {
+            return new DirectUploadOutcome.NotFound("The upload session");
+        }
+        return session.IsCompleted && await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == session.VideoId, ct) is { } video
+            ? new DirectUploadOutcome.Completed(video)
+            : null;
+    }
+
     private static DirectUploadOutcome Changed() =>
         new DirectUploadOutcome.NotUploaded("The file changed while the session was being completed: commit it, then complete again.");
 
-    /// <summary>The video's own copy of the session's blob as it was checked, or null when it changed since.</summary>
+    /// <summary>The video's own copy of the session's blob as it was checked, or null when it changed (or went) since.</summary>
     private async Task<string?> CopyCheckedAsync(BlockBlobClient source, BlobRequestConditions checkedVersion, UploadSession session, CancellationToken ct)
     {
         BlobPath.TryParse(session.BlobPath, out var container, out var sessionName);
-        var name = BlobPath.VideoName(session.VideoId, time.GetUtcNow().ToUnixTimeMilliseconds(), Path.GetExtension(sessionName).TrimStart('.'));
-        var target = blobs.GetBlobContainerClient(container).GetBlockBlobClient(name);
         var readable = source.GenerateSasUri(BlobSasPermissions.Read, time.GetUtcNow().AddMinutes(15));
-        try
+        var first = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Completions of one session running at once (a client retrying) may pick the same millisecond: never copy over
+        // another's copy (it may be the video's file by now); take the next free name.
+        for (var ms = first; ms < first + 10; ms++)
         {
-            var copy = await target.StartCopyFromUriAsync(readable, new BlobCopyFromUriOptions { SourceConditions = checkedVersion }, ct);
-            await copy.WaitForCompletionAsync(ct);
+            var name = BlobPath.VideoName(session.VideoId, ms, Path.GetExtension(sessionName).TrimStart('.'));
+            var target = blobs.GetBlobContainerClient(container).GetBlockBlobClient(name);
+            try
+            {
+                var copy = await target.StartCopyFromUriAsync(readable, new BlobCopyFromUriOptions
+                {
+                    SourceConditions = checkedVersion,
+                    DestinationConditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
+                }, ct);
+                await copy.WaitForCompletionAsync(ct);
+                return BlobPath.Stored(container, name);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed or StatusCodes.Status404NotFound)
+            {
+                if (!await target.ExistsAsync(ct))
+                {
+                    return null; // changed since it was checked, or removed by a completion that finished first
+                }
+            }
         }
-        catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status412PreconditionFailed)
-        {
-            return null;
-        }
-        return BlobPath.Stored(container, name);
+        return null;
     }
 
     private BlockBlobClient BlobOf(UploadSession session)

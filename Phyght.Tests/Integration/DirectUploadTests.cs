@@ -95,7 +95,7 @@ public sealed class DirectUploadTests(StackFixture fixture)
         })).Status);
 
         // Completing several times at once (a client retrying its first try) is harmless: the same video, one job.
-        var completions = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => admin.PostAsync($"/videos-upload/sessions/{Id(session)}/complete", null)));
+        var completions = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => admin.PostAsync($"/videos-upload/sessions/{Id(session)}/complete", null)));
         Assert.All(completions, c => Assert.True(c.Status == HttpStatusCode.OK && c.Body!["id"]!.GetValue<string>() == video, $"complete: {c.Status} {c.Body}"));
         var (again, repeat) = await admin.PostAsync($"/videos-upload/sessions/{Id(session)}/complete", null);
         Assert.Equal(HttpStatusCode.OK, again);

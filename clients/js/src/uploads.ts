@@ -86,6 +86,11 @@ export class Uploads {
     let held = new Set<string>();
     if (options.sessionId) {
       const found = ok(await api.GET("/videos-upload/sessions/{id}", { params: { path: { id: options.sessionId } } }));
+      if (found.completed_at) {
+        // It finished before the crash: completing again answers the same video.
+        options.onProgress?.(file.size, file.size);
+        return ok(await api.POST("/videos-upload/sessions/{id}/complete", { params: { path: { id: options.sessionId } } }));
+      }
       held = new Set((found.blocks ?? []).map((b) => b.id));
       session = ok(await api.POST("/videos-upload/sessions/{id}/renew", { params: { path: { id: options.sessionId } } }));
     } else {

@@ -258,11 +258,19 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     for (const mode of ["multipart", "direct"] as const) {
       const video = await moderator.createVideo({ title: `Upload ${mode}` });
       const progress: number[] = [];
-      const uploaded = await moderator.uploads.upload(video.id, file, { mode, fileName: "clip.mp4", onProgress: (loaded, total) => progress.push(loaded / total) });
+      let sessionId: string | undefined;
+      const uploaded = await moderator.uploads.upload(video.id, file, {
+        mode, fileName: "clip.mp4", onProgress: (loaded, total) => progress.push(loaded / total), onSession: (id) => (sessionId = id),
+      });
       expect(uploaded.status).toBe("processing");
       expect(progress.at(-1)).toBe(1);
       const ready = await eventually(() => moderator.getVideo(video.id), (v) => v.status === "ready", `${mode} upload's status`, 90_000);
       expect(Number(ready.duration)).toBeGreaterThanOrEqual(1);
+      if (mode === "direct") {
+        // Resumed after it had completed (the page reloaded before it heard back): the same video, nothing sent again.
+        const resumed = await moderator.uploads.upload(video.id, file, { mode, sessionId });
+        expect(resumed).toMatchObject({ id: video.id, file_path: ready.file_path });
+      }
     }
   });
 });
