@@ -206,8 +206,8 @@ public sealed class DirectUploadService(
         {
             metrics.Outcome("stored");
             metrics.BytesStored.Add(session.Size, new KeyValuePair<string, object?>("container", BlobPath.VideosContainer));
-            logger.LogInformation("User {UserId} completed upload session {SessionId}: {Bytes} bytes ({MimeType}) for video {VideoId}; processing queued",
-                userId, session.Id, session.Size, type.MimeType, session.VideoId);
+            logger.LogInformation("User {UserId} completed upload session {SessionId}: {Bytes} bytes ({MimeType}) for video {VideoId}, copied to {BlobPath}; processing queued",
+                userId, session.Id, session.Size, type.MimeType, session.VideoId, stored);
         }
         return outcome;
     }
