@@ -117,7 +117,8 @@ public sealed class PhyghtStack : IAsyncDisposable
             if (App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state))
             {
                 var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
-                if (pid is not null && int.TryParse(pid.ToString(), out var id))
+                // 0 until the process has started (the web page waits for the API, which a test may not wait for).
+                if (pid is not null && int.TryParse(pid.ToString(), out var id) && id > 0)
                 {
                     pids.Add(id);
                 }
