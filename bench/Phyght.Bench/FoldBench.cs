@@ -11,13 +11,8 @@ public static class FoldBench
 {
     public static void Run(string file)
     {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        var ops = new List<Operation>();
-        foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
-        {
-            var input = JsonSerializer.Deserialize<OperationInput>(line, json)!;
-            ops.Add(OperationRules.Validate(input, out var error) ?? throw new InvalidDataException($"op {ops.Count + 1}: {error}"));
-        }
+        using var reader = File.OpenText(file);
+        var ops = OperationLines.Read(reader);
         var document = VideoDocument.Fold(ops);
         var best = TimeSpan.MaxValue;
         for (var run = 1; run <= 5; run++)

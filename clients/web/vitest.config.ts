@@ -1,16 +1,1 @@
-import { defineConfig } from "vitest/config";
-
-// PHYGHT_TEST_RESULTS (set by the xunit test that runs these pages in Chromium against the stack) adds a JUnit report there,
-// which .ci/run counts with the TRX results.
-const results = process.env.PHYGHT_TEST_RESULTS;
-
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
-    reporters: results ? ["default", "junit"] : ["default"],
-    outputFile: results ? { junit: results } : undefined,
-  },
-});
+export { default } from "../vitest.shared.ts";

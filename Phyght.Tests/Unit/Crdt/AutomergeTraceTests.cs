@@ -13,14 +13,8 @@ public sealed class AutomergeTraceTests
     [Fact]
     public void Folding_the_trace_reaches_the_state_automerge_reaches()
     {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         using var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(Folder, "crdt-trace.jsonl.gz")), CompressionMode.Decompress));
-        var ops = new List<Operation>();
-        while (reader.ReadLine() is { Length: > 0 } line)
-        {
-            ops.Add(OperationRules.Validate(JsonSerializer.Deserialize<OperationInput>(line, json)!, out var error)
-                ?? throw new InvalidDataException($"op {ops.Count + 1}: {error}"));
-        }
+        var ops = OperationLines.Read(reader);
         var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "crdt-trace.expected.json"))).RootElement;
 
         var document = VideoDocument.Fold(ops);

@@ -20,6 +20,7 @@ interface Subscription {
 }
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
+const reconnectDelay = (attempt: number) => Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** attempt);
 
 /**
  * Live `videoChanged` events over the stock SignalR client. One connection per client, opened on the first
@@ -115,12 +116,15 @@ export class Realtime {
   private async open(): Promise<HubConnection> {
     const connection = new HubConnectionBuilder()
       .withUrl(`${this.client.baseUrl}/realtime`, { accessTokenFactory: async () => (await this.client.auth.accessToken()) ?? "" })
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** context.previousRetryCount) })
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => reconnectDelay(context.previousRetryCount) })
       .configureLogging(LogLevel.None)
       .build();
     connection.on("videoChanged", (change: VideoChanged) => this.deliver(change));
     connection.on("resync", () => void this.resubscribe(connection));
-    connection.onreconnected(() => void this.resubscribeAll(connection));
+    connection.onreconnected(() => {
+      this.emitStatus(true);
+      void this.resubscribeAll(connection);
+    });
     connection.onreconnecting(() => this.emitStatus(false));
     connection.onclose(() => {
       // Automatic reconnects gave up or the server refused: start over unless this connection was retired.
@@ -146,7 +150,7 @@ export class Realtime {
         if (this.connection !== connection) {
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** attempt)));
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)));
         if (this.connection !== connection) {
           throw new Error("The connection was stopped while it was retrying.");
         }
@@ -172,7 +176,6 @@ export class Realtime {
   }
 
   private async resubscribeAll(connection: HubConnection): Promise<void> {
-    this.emitStatus(true);
     for (const videoId of [...this.videos.keys()]) {
       await this.subscribeOn(connection, videoId);
     }

@@ -57,7 +57,6 @@ export class VideoReplica {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private closed = false;
-  private paused = false;
   private users = 0;
   private readonly cleanup: (() => void)[] = [];
 
@@ -103,8 +102,7 @@ export class VideoReplica {
     }
     // A refusal for want of rights may end with the next sign-in.
     replica.cleanup.push(client.auth.onChange(() => {
-      if (replica.paused) {
-        replica.paused = false;
+      if (replica.error?.status === 401 || replica.error?.status === 403) {
         replica.error = null;
         replica.syncNow();
       }
@@ -122,7 +120,7 @@ export class VideoReplica {
       video: this.video,
       version: this.doc.version,
       vector_clock: this.doc.clock,
-      pending: this.pendingOps().length,
+      pending: this.pendingCount(),
       online: this.online,
       deleted: this.deleted,
       error: this.error,
@@ -141,7 +139,7 @@ export class VideoReplica {
   }
 
   setTitle(title: string): Promise<void> {
-    const value = title.trim();
+    const value = normalizeValue("update_title", title) as string;
     check(value.length > 0 && value.length <= 200 && !hasControl(value), "A title is 1–200 characters without control characters.");
     return this.edit("update_title", value);
   }
@@ -214,7 +212,7 @@ export class VideoReplica {
       seq: (this.doc.clock[this.actor] ?? 0) + 1,
       lamport: this.doc.lamport + 1,
       type,
-      value: normalizeValue(type, value),
+      value, // normalized by the setter that made it, as the server stores it
       // Required by removes (what they had seen); elsewhere optional, and it grows with the actors.
       ...(type === "remove_tag" || type === "set_tags" ? { context: this.doc.clock } : {}),
     };
@@ -238,6 +236,11 @@ export class VideoReplica {
     return batch;
   }
 
+  /** An actor's own ops are numbered 1, 2, 3, …: those above the acknowledged seq are queued. */
+  private pendingCount(): number {
+    return (this.doc.clock[this.actor] ?? 0) - this.acked;
+  }
+
   private pendingOps(): Operation[] {
     return this.doc.operations().filter((op) => op.actor === this.actor && op.seq > this.acked);
   }
@@ -258,7 +261,6 @@ export class VideoReplica {
         }
         if (refusal.status === 401 || refusal.status === 403) {
           this.error = refusal; // until the caller signs in (again), or as someone allowed to edit
-          this.paused = true;
           this.emit();
           return;
         }
@@ -294,7 +296,7 @@ export class VideoReplica {
         await this.persist();
       }
       this.emit();
-      if (!response.has_more && this.pendingOps().length === 0) {
+      if (!response.has_more && this.pendingCount() === 0) {
         return;
       }
     }
