@@ -13,6 +13,8 @@ public static class SyncEndpoints
                 $"{SyncOptions.Section}: MaxLamportLead and DefaultPullLimit must be positive, MaxPullLimit at least DefaultPullLimit.")
             .ValidateOnStart();
         builder.Services.AddScoped<SyncService>();
+        // A group's transaction holds at most four full batches' ops.
+        builder.Services.AddSingleton(new GroupCommit<Guid, QueuedBatch, SyncOutcome>(maxWeight: 4 * SyncRequestReader.MaxOps));
         builder.Services.AddSingleton<SyncResponses>();
         builder.Services.AddSingleton<SyncMetrics>();
     }

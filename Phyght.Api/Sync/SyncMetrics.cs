@@ -13,6 +13,8 @@ public sealed class SyncMetrics
         Conflicts = meter.CreateCounter<long>("phyght.sync.conflicts_resolved", "{conflict}", "Fields decided against a concurrent op.");
         Rejected = meter.CreateCounter<long>("phyght.sync.batches_rejected", "{batch}", "Batches refused whole, by reason.");
         Duration = meter.CreateHistogram<double>("phyght.sync.duration", "s", "Time to handle one POST /sync.");
+        GroupSize = meter.CreateHistogram<int>("phyght.sync.group_size", "{batch}", "Batches applied in one transaction with this one (group commit).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
     public Counter<long> OpsApplied { get; }
@@ -20,4 +22,5 @@ public sealed class SyncMetrics
     public Counter<long> Conflicts { get; }
     public Counter<long> Rejected { get; }
     public Histogram<double> Duration { get; }
+    public Histogram<int> GroupSize { get; }
 }

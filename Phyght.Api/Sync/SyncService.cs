@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Phyght.Api.Videos;
@@ -16,9 +17,14 @@ public abstract record SyncOutcome
     public sealed record Gap(string Actor, long MissingFrom, long MissingTo) : SyncOutcome;
 }
 
+/// <summary>A checked batch waiting for its group (<see cref="GroupCommit{TKey,TItem,TResult}"/>), with who sent it.</summary>
+public sealed record QueuedBatch(SyncBatch Batch, Guid? Author);
+
 /// <summary><c>POST /sync</c> and <c>GET /sync</c> of crdt.md: a batch is checked whole (<see cref="BatchRules"/>) and
-/// applied through <see cref="VideoWriter"/>; pulls read one snapshot, so the ops and the cursor always agree.</summary>
-public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQueries videos, SyncResponses responses, IOptions<SyncOptions> options)
+/// applied through <see cref="VideoWriter"/>, in one transaction with the batches for the same video that queued
+/// behind the one in progress; pulls read one snapshot, so the ops and the cursor always agree.</summary>
+public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQueries videos, SyncResponses responses,
+    GroupCommit<Guid, QueuedBatch, SyncOutcome> groups, SyncMetrics metrics, IOptions<SyncOptions> options)
 {
     public async Task<SyncOutcome> SyncAsync(SyncBatch batch, Guid? userId, bool staff, CancellationToken ct)
     {
@@ -26,7 +32,9 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         {
             return await RespondAsync(batch.VideoId, batch.ClientClock, staff, conflicts: 0, applied: 0, duplicates: 0, serverBefore: null, ct);
         }
-        var outcome = await ApplyAsync(batch, userId, ct);
+        var (outcome, groupSize) = await groups.RunAsync(batch.VideoId, new QueuedBatch(batch, userId), batch.Ops.Count, ApplyGroupAsync);
+        metrics.GroupSize.Record(groupSize);
+        Activity.Current?.SetTag("phyght.sync.group_size", groupSize);
         if (outcome is not Applied applied)
         {
             return outcome;
@@ -40,26 +48,64 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
     /// <summary>A batch that passed every check and is committed: what it did, for the answer.</summary>
     private sealed record Applied(VectorClock ServerBefore, int Stored, int Conflicts) : SyncOutcome;
 
-    private Task<SyncOutcome> ApplyAsync(SyncBatch batch, Guid? userId, CancellationToken ct) =>
-        writer.ChangeAsync<SyncOutcome>(batch.VideoId, new SyncOutcome.NotFound(), async (edit, token) =>
+    /// <summary>Checks and applies a group's batches in arrival order, each against the document the ones before it
+    /// left (as if they had come one by one), in one transaction. A refused batch changes nothing and does not stop
+    /// the others. Not cancelled by the leading request's client: the other batches are not its to abandon.</summary>
+    private async Task<SyncOutcome[]> ApplyGroupAsync(Guid videoId, IReadOnlyList<QueuedBatch> group)
+    {
+        var outcomes = new SyncOutcome[group.Count];
+        Array.Fill(outcomes, new SyncOutcome.NotFound());
+        await writer.ChangeAsync(videoId, false, async (edit, token) =>
         {
-            var before = edit.Document;
-            var verdict = BatchRules.Check(before, batch.Ops,
-                await StoredBodiesAsync(batch.VideoId, BatchRules.HeldDots(before, batch.Ops), token),
-                await LastLamportsAsync(batch.VideoId, BatchRules.FreshActors(before, batch.Ops), token),
-                options.Value.MaxLamportLead);
-            switch (verdict)
+            var facts = await StoredFactsAsync(videoId, edit.Document, group.SelectMany(b => b.Batch.Ops).ToList(), token);
+            for (var i = 0; i < group.Count; i++)
             {
-                case BatchVerdict.DotReused reused:
-                    return new SyncOutcome.DotReused(reused.Index, reused.Dot);
-                case BatchVerdict.Gap gap:
-                    return new SyncOutcome.Gap(gap.Actor, gap.MissingFrom, gap.MissingTo);
-                case BatchVerdict.Invalid invalid:
-                    return new SyncOutcome.Invalid(new() { [$"operations[{invalid.Index}]"] = [$"Operation {invalid.Index}: {invalid.Message}"] });
+                outcomes[i] = Apply(edit, group[i], facts);
             }
-            var applied = edit.Apply(((BatchVerdict.Accepted)verdict).Fresh, userId);
-            return new Applied(before.Clock, applied.Stored.Count, applied.Conflicts.Count);
-        }, ct);
+            return true;
+        }, CancellationToken.None);
+        return outcomes;
+    }
+
+    private SyncOutcome Apply(VideoEdit edit, QueuedBatch queued, StoredFacts facts)
+    {
+        var before = edit.Document;
+        switch (BatchRules.Check(before, queued.Batch.Ops, facts.Bodies, facts.Lamports, options.Value.MaxLamportLead))
+        {
+            case BatchVerdict.DotReused reused:
+                return new SyncOutcome.DotReused(reused.Index, reused.Dot);
+            case BatchVerdict.Gap gap:
+                return new SyncOutcome.Gap(gap.Actor, gap.MissingFrom, gap.MissingTo);
+            case BatchVerdict.Invalid invalid:
+                return new SyncOutcome.Invalid(new() { [$"operations[{invalid.Index}]"] = [$"Operation {invalid.Index}: {invalid.Message}"] });
+            case BatchVerdict.Accepted accepted:
+                var applied = edit.Apply(accepted.Fresh, queued.Author);
+                foreach (var op in accepted.Fresh)
+                {
+                    facts.Bodies[op.Dot] = op;
+                    facts.Lamports[op.Actor] = op.Lamport;
+                }
+                return new Applied(before.Clock, applied.Stored.Count, applied.Conflicts.Count);
+            default:
+                throw new UnreachableException();
+        }
+    }
+
+    /// <summary>What <see cref="BatchRules.Check"/> needs from the log, read once for a whole group and kept up to date
+    /// as its batches apply: the bodies of held dots the group repeats, and each fresh actor's last lamport.</summary>
+    private sealed record StoredFacts(Dictionary<Dot, Operation> Bodies, Dictionary<string, long> Lamports);
+
+    private async Task<StoredFacts> StoredFactsAsync(Guid videoId, VideoDocument before, IReadOnlyList<Operation> ops, CancellationToken ct)
+    {
+        var held = BatchRules.HeldDots(before, ops);
+        var bodies = held.Count == 0
+            ? []
+            : (await db.OpsAtAsync(videoId, [.. held.Select(d => d.Actor)], [.. held.Select(d => d.Seq)], ct))
+                .ToDictionary(r => new Dot(r.Actor, r.Seq), VideoRows.ToOperation);
+        var actors = BatchRules.FreshActors(before, ops);
+        var lamports = actors.Count == 0 ? [] : await db.LastLamportsAsync(videoId, [.. actors], ct);
+        return new StoredFacts(bodies, lamports);
+    }
 
     /// <summary>The video as the caller may read it and the ops its clock lacks, read in one snapshot. The sync type
     /// compares the client's clock with the server's before the batch (or now, for a pull).</summary>
@@ -127,36 +173,6 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         var next = page.Count > 0 ? page[^1].Id : afterId ?? await CursorAsync(videoId, ct);
         var syncType = page.Count > 0 ? ClockOrder.Before : ClockOrder.Equal;
         return new SyncOutcome.Done(responses.Of(video, VideoRows.DocumentOf(video), syncType, 0, page, hasMore, next), 0, 0, 0);
-    }
-
-    private async Task<IReadOnlyDictionary<Dot, Operation>> StoredBodiesAsync(Guid videoId, IReadOnlyList<Dot> dots, CancellationToken ct)
-    {
-        if (dots.Count == 0)
-        {
-            return new Dictionary<Dot, Operation>();
-        }
-        var actors = dots.Select(d => d.Actor).Distinct().ToArray();
-        var wanted = dots.ToHashSet();
-        var maxSeq = dots.Max(d => d.Seq);
-        var rows = await db.CrdtOperations.AsNoTracking()
-            .Where(o => o.VideoId == videoId && actors.Contains(o.Actor) && o.Seq <= maxSeq)
-            .ToListAsync(ct);
-        return rows.Where(r => wanted.Contains(new Dot(r.Actor, r.Seq))).ToDictionary(r => new Dot(r.Actor, r.Seq), VideoRows.ToOperation);
-    }
-
-    /// <summary>Each actor's last lamport: its highest seq, one index lookup per actor however long the log.</summary>
-    private async Task<IReadOnlyDictionary<string, long>> LastLamportsAsync(Guid videoId, IReadOnlyList<string> actors, CancellationToken ct)
-    {
-        var lamports = new Dictionary<string, long>();
-        foreach (var actor in actors)
-        {
-            lamports[actor] = await db.CrdtOperations
-                .Where(o => o.VideoId == videoId && o.Actor == actor)
-                .OrderByDescending(o => o.Seq)
-                .Select(o => o.Lamport)
-                .FirstOrDefaultAsync(ct);
-        }
-        return lamports;
     }
 
     /// <summary>The held ops a clock does not cover (the cost follows what the client lacks, not the log's length),

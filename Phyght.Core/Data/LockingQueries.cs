@@ -88,6 +88,31 @@ public static class LockingQueries
             .Take(limit)
             .ToListAsync(ct);
 
+    /// <summary>The video's ops at exactly the given dots (pairs of <paramref name="actors"/> and <paramref name="seqs"/>).</summary>
+    public static Task<List<CrdtOperation>> OpsAtAsync(this PhyghtDbContext db, Guid videoId, string[] actors, long[] seqs, CancellationToken ct) =>
+        db.CrdtOperations.FromSqlInterpolated($"""
+                SELECT o.* FROM crdt_operations o
+                JOIN unnest({actors}, {seqs}) AS dot(actor, seq) ON o.actor = dot.actor AND o.seq = dot.seq
+                WHERE o.video_id = {videoId}
+                """)
+            .AsNoTracking()
+            .ToListAsync(ct);
+
+    /// <summary>Each given actor's last lamport on the video (the lamport of its highest seq): one index lookup per
+    /// actor, in one statement. Actors without ops are left out.</summary>
+    public static async Task<Dictionary<string, long>> LastLamportsAsync(this PhyghtDbContext db, Guid videoId, string[] actors, CancellationToken ct)
+    {
+        var rows = await db.Database.SqlQuery<ActorLamport>($"""
+            SELECT a.actor AS "Actor", last.lamport AS "Lamport"
+            FROM unnest({actors}) AS a(actor)
+            CROSS JOIN LATERAL (
+                SELECT o.lamport FROM crdt_operations o WHERE o.video_id = {videoId} AND o.actor = a.actor ORDER BY o.seq DESC LIMIT 1) AS last
+            """).ToListAsync(ct);
+        return rows.ToDictionary(r => r.Actor, r => r.Lamport);
+    }
+
+    private sealed record ActorLamport(string Actor, long Lamport);
+
     /// <summary>Counts a view through <c>phyght_count_view</c> (the one write a reader makes); null when not readable.</summary>
     public static async Task<long?> CountViewAsync(this PhyghtDbContext db, Guid videoId, CancellationToken ct)
     {

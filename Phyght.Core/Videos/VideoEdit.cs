@@ -30,7 +30,10 @@ public sealed class VideoEdit
     /// <summary>The time of this change, read once.</summary>
     public DateTimeOffset Now { get; }
 
-    public VideoDocument Document => VideoRows.DocumentOf(Video);
+    private VideoDocument? _document;
+
+    /// <summary>The video's document as this change has left it so far.</summary>
+    public VideoDocument Document => _document ??= VideoRows.DocumentOf(Video);
 
     internal IReadOnlyList<string> BlobsToDelete => _blobsToDelete;
 
@@ -62,6 +65,7 @@ public sealed class VideoEdit
         if (stored.Count > 0)
         {
             VideoRows.Materialize(Video, document);
+            _document = document;
             Video.UpdatedAt = Now;
             Video.LastModifiedBy = author ?? Video.LastModifiedBy;
         }

@@ -230,4 +230,50 @@ public sealed class SyncTests(StackFixture fixture)
         Assert.Equal(160, video!["tags"]!.AsArray().Count);
         AssertSame(await VideoTests.FoldAsync(admin, id), video);
     }
+
+    /// <summary>Batches for one video that arrive together are applied in one transaction (group commit); each is still
+    /// judged on its own, against what the ones before it left.</summary>
+    [Fact]
+    public async Task Batches_arriving_together_are_each_judged_alone_and_a_refused_one_changes_nothing()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Crowded" }))["id"]!.GetValue<string>();
+        var held = new { actor = "tab-held", seq = 1, lamport = 5, type = "add_tag", value = "held", context = new { } };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/sync", new { video_id = id, operations = new[] { held } })).Status);
+        var before = await Database.CountAsync(Stack, "crdt_operations", id);
+        object Op(string actor, long seq, string value, long lamport = 0) =>
+            new { actor, seq, lamport = lamport == 0 ? 100 + seq : lamport, type = "add_tag", value, context = new Dictionary<string, long> { [actor] = seq - 1 } };
+
+        var good = Enumerable.Range(0, 12).Select(c => new[] { Op($"tab-{c}", 1, $"good-{c}"), Op($"tab-{c}", 2, $"good-{c}b") }).ToArray();
+        var refused = new (int Status, object[] Ops)[]
+        {
+            (422, [Op("tab-gap", 1, "gap-a"), Op("tab-gap", 3, "gap-b")]),
+            (409, [Op("tab-late", 1, "reused-a"), new { held.actor, held.seq, held.lamport, held.type, value = "not what was held", held.context }]),
+            (400, [Op("tab-far", 1, "far-a"), Op("tab-far", 2, "far-b", lamport: 9_000_000)]),
+        };
+        // Two devices claiming the same new dot with different bodies: whichever comes first wins, the other is refused.
+        var rivals = new[] { new[] { Op("tab-rival", 1, "rival-a") }, new[] { Op("tab-rival", 1, "rival-b") } };
+        var sent = good.Select(ops => (Expected: 200, Ops: ops.Cast<object>().ToArray()))
+            .Concat(refused.Select(r => (Expected: r.Status, r.Ops)))
+            .Concat(rivals.Select(ops => (Expected: 0, Ops: ops.Cast<object>().ToArray())))
+            .ToArray();
+
+        var answers = await Task.WhenAll(sent.Select(s => admin.PostAsync("/sync", new { video_id = id, operations = s.Ops })));
+
+        for (var i = 0; i < sent.Length - rivals.Length; i++)
+        {
+            Assert.True((int)answers[i].Status == sent[i].Expected, $"batch {i}: {answers[i].Status} {answers[i].Body}");
+        }
+        var rivalStatuses = answers[^2..].Select(a => (int)a.Status).Order().ToArray();
+        Assert.Equal([200, 409], rivalStatuses);
+        var (_, video) = await admin.GetAsync($"/videos-update/{id}");
+        var tags = video!["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ToHashSet();
+        Assert.Equal(before + 12 * 2 + 1, await Database.CountAsync(Stack, "crdt_operations", id));
+        Assert.All(good.SelectMany(g => new[] { $"good-{Array.IndexOf(good, g)}", $"good-{Array.IndexOf(good, g)}b" }), tag => Assert.Contains(tag, tags));
+        Assert.DoesNotContain(tags, t => t.StartsWith("gap-") || t.StartsWith("reused-") || t.StartsWith("far-"));
+        var winner = answers[^2].Status == HttpStatusCode.OK ? "rival-a" : "rival-b";
+        Assert.Contains(winner, tags);
+        Assert.DoesNotContain(winner == "rival-a" ? "rival-b" : "rival-a", tags);
+        AssertSame(await VideoTests.FoldAsync(admin, id), video);
+    }
 }
