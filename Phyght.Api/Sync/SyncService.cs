@@ -30,7 +30,7 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
     {
         if (batch.Ops.Count == 0)
         {
-            return await RespondAsync(batch.VideoId, batch.ClientClock, staff, conflicts: 0, applied: 0, duplicates: 0, serverBefore: null, ct);
+            return await PullAsync(batch.VideoId, batch.ClientClock, staff, ct);
         }
         var (outcome, groupSize) = await groups.RunAsync(batch.VideoId, new QueuedBatch(batch, userId), batch.Ops.Count, ApplyGroupAsync);
         metrics.GroupSize.Record(groupSize);
@@ -39,14 +39,24 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         {
             return outcome;
         }
-        // Committed. The answer is read in one snapshot after the commit, so its ops, clock and cursor agree.
+        // Answered from the state the group committed: the ops the client lacks up to the group's cursor (ids grow in
+        // commit order per video, under its row lock), so the answer's ops, clock and cursor agree.
         var clientAfter = batch.Ops.Aggregate(batch.ClientClock, (clock, op) => clock.With(op.Dot));
-        return await RespondAsync(batch.VideoId, clientAfter, staff, applied.Conflicts, applied.Stored, batch.Ops.Count - applied.Stored,
-            applied.ServerBefore, ct);
+        var state = applied.Committed;
+        var (lacking, hasMore) = await MissingAsync(batch.VideoId, state.Document.Clock, clientAfter, state.Cursor, ct);
+        var response = responses.Of(state.Video, state.Document, SyncResponses.Compare(clientAfter, applied.ServerBefore), applied.Conflicts,
+            lacking, hasMore, state.Cursor);
+        return new SyncOutcome.Done(response, applied.Stored, batch.Ops.Count - applied.Stored, applied.Conflicts);
     }
 
-    /// <summary>A batch that passed every check and is committed: what it did, for the answer.</summary>
-    private sealed record Applied(VectorClock ServerBefore, int Stored, int Conflicts) : SyncOutcome;
+    /// <summary>The video as a group left it: its answer, its document and the last op id it held.</summary>
+    private sealed record CommittedState(VideoResponse Video, VideoDocument Document, long Cursor);
+
+    /// <summary>A batch that passed every check, in a group now committed: what it did and what the group left, for the answer.</summary>
+    private sealed record Applied(VectorClock ServerBefore, int Stored, int Conflicts) : SyncOutcome
+    {
+        public CommittedState Committed { get; init; } = null!;
+    }
 
     /// <summary>Checks and applies a group's batches in arrival order, each against the document the ones before it
     /// left (as if they had come one by one), in one transaction. A refused batch changes nothing and does not stop
@@ -55,19 +65,38 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
     {
         var outcomes = new SyncOutcome[group.Count];
         Array.Fill(outcomes, new SyncOutcome.NotFound());
-        await writer.ChangeAsync(videoId, false, async (edit, token) =>
+        var stored = new List<CrdtOperation>();
+        long? cursorIfNothingStored = null;
+        var edited = await writer.ChangeAsync<VideoEdit?>(videoId, null, async (edit, token) =>
         {
             var facts = await StoredFactsAsync(videoId, edit.Document, group.SelectMany(b => b.Batch.Ops).ToList(), token);
             for (var i = 0; i < group.Count; i++)
             {
-                outcomes[i] = Apply(edit, group[i], facts);
+                outcomes[i] = Apply(edit, group[i], facts, stored);
             }
-            return true;
+            if (stored.Count == 0)
+            {
+                cursorIfNothingStored = await CursorAsync(videoId, token);
+            }
+            return edit;
         }, CancellationToken.None);
+        if (edited is not null)
+        {
+            // Committed (or, when every op was a duplicate, read under the lock): ids are assigned, the row is final.
+            var committed = new CommittedState(responses.Videos.From(edited.Video), edited.Document,
+                cursorIfNothingStored ?? stored.Max(o => o.Id));
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                if (outcomes[i] is Applied applied)
+                {
+                    outcomes[i] = applied with { Committed = committed };
+                }
+            }
+        }
         return outcomes;
     }
 
-    private SyncOutcome Apply(VideoEdit edit, QueuedBatch queued, StoredFacts facts)
+    private SyncOutcome Apply(VideoEdit edit, QueuedBatch queued, StoredFacts facts, List<CrdtOperation> stored)
     {
         var before = edit.Document;
         switch (BatchRules.Check(before, queued.Batch.Ops, facts.Bodies, facts.Lamports, options.Value.MaxLamportLead))
@@ -80,6 +109,7 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
                 return new SyncOutcome.Invalid(new() { [$"operations[{invalid.Index}]"] = [$"Operation {invalid.Index}: {invalid.Message}"] });
             case BatchVerdict.Accepted accepted:
                 var applied = edit.Apply(accepted.Fresh, queued.Author);
+                stored.AddRange(applied.Stored);
                 foreach (var op in accepted.Fresh)
                 {
                     facts.Bodies[op.Dot] = op;
@@ -107,10 +137,8 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         return new StoredFacts(bodies, lamports);
     }
 
-    /// <summary>The video as the caller may read it and the ops its clock lacks, read in one snapshot. The sync type
-    /// compares the client's clock with the server's before the batch (or now, for a pull).</summary>
-    private async Task<SyncOutcome> RespondAsync(Guid videoId, VectorClock client, bool staff, int conflicts, int applied, int duplicates,
-        VectorClock? serverBefore, CancellationToken ct)
+    /// <summary>A <c>POST /sync</c> without ops: the video as the caller may read it and the ops its clock lacks, read in one snapshot.</summary>
+    private async Task<SyncOutcome> PullAsync(Guid videoId, VectorClock client, bool staff, CancellationToken ct)
     {
         await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         if (await videos.FindReadableAsync(videoId, staff, ct) is not { } video)
@@ -118,10 +146,10 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
             return new SyncOutcome.NotFound();
         }
         var document = VideoRows.DocumentOf(video);
-        var (lacking, hasMore) = await MissingAsync(videoId, document.Clock, client, ct);
-        var response = responses.Of(video, document, SyncResponses.Compare(client, serverBefore ?? document.Clock), conflicts, lacking, hasMore,
-            await CursorAsync(videoId, ct));
-        return new SyncOutcome.Done(response, applied, duplicates, conflicts);
+        var cursor = await CursorAsync(videoId, ct);
+        var (lacking, hasMore) = await MissingAsync(videoId, document.Clock, client, cursor, ct);
+        var response = responses.Of(video, document, SyncResponses.Compare(client, document.Clock), 0, lacking, hasMore, cursor);
+        return new SyncOutcome.Done(response, 0, 0, 0);
     }
 
     /// <summary><c>GET /sync</c>: the ops received after <paramref name="since"/> (a cursor or an instant), oldest first, at
@@ -177,7 +205,8 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
 
     /// <summary>The held ops a clock does not cover (the cost follows what the client lacks, not the log's length),
     /// at most a page of them: a prefix in arrival order, so per-actor order holds and the client pulls the rest.</summary>
-    private async Task<(List<CrdtOperation> Ops, bool HasMore)> MissingAsync(Guid videoId, VectorClock server, VectorClock client, CancellationToken ct)
+    private async Task<(List<CrdtOperation> Ops, bool HasMore)> MissingAsync(Guid videoId, VectorClock server, VectorClock client, long upTo,
+        CancellationToken ct)
     {
         var behind = server.Entries.Where(e => client[e.Key] < e.Value).ToList();
         if (behind.Count == 0)
@@ -185,7 +214,7 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
             return ([], false);
         }
         var max = options.Value.MaxPullLimit;
-        var ops = await db.OpsAfterAsync(videoId, [.. behind.Select(e => e.Key)], [.. behind.Select(e => client[e.Key])], max + 1, ct);
+        var ops = await db.OpsAfterAsync(videoId, [.. behind.Select(e => e.Key)], [.. behind.Select(e => client[e.Key])], upTo, max + 1, ct);
         return ops.Count > max ? (ops[..max], true) : (ops, false);
     }
 

@@ -76,12 +76,14 @@ public static class LockingQueries
         return held.Count == 1;
     }
 
-    /// <summary>The video's ops after the given seq of each given actor, read from the (video, actor, seq) index.</summary>
-    public static Task<List<CrdtOperation>> OpsAfterAsync(this PhyghtDbContext db, Guid videoId, string[] actors, long[] afterSeqs, int limit, CancellationToken ct) =>
+    /// <summary>The video's ops after the given seq of each given actor, up to op id <paramref name="upTo"/>, read from the
+    /// (video, actor, seq) index.</summary>
+    public static Task<List<CrdtOperation>> OpsAfterAsync(this PhyghtDbContext db, Guid videoId, string[] actors, long[] afterSeqs, long upTo,
+        int limit, CancellationToken ct) =>
         db.CrdtOperations.FromSqlInterpolated($"""
                 SELECT o.* FROM crdt_operations o
                 JOIN unnest({actors}, {afterSeqs}) AS held(actor, seq) ON o.actor = held.actor AND o.seq > held.seq
-                WHERE o.video_id = {videoId}
+                WHERE o.video_id = {videoId} AND o.id <= {upTo}
                 """)
             .AsNoTracking()
             .OrderBy(o => o.Id)
