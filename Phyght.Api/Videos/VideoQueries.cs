@@ -16,8 +16,8 @@ public sealed class VideoQueries(PhyghtDbContext db)
 
     public async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
-        // One connection for the count and the page: each open also sets the caller for row level security. It is
-        // closed here, not left open in the pooled context, where the next request would inherit this caller.
+        // One connection for the count and the page. It is closed here, not left open in the pooled context, where the
+        // next request would inherit this caller.
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -29,36 +29,38 @@ public sealed class VideoQueries(PhyghtDbContext db)
         }
     }
 
-    private async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListOnOpenConnectionAsync(VideoListQuery query, bool staff, CancellationToken ct)
+    private Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListOnOpenConnectionAsync(VideoListQuery query, bool staff, CancellationToken ct) =>
+        query.Search is { } search ? SearchAsync(query, search, staff, ct) : BrowseAsync(query, staff, ct);
+
+    /// <summary>A page and its exact total (from video_counts, kept by trigger, without scanning videos) in one
+    /// statement; only a page past the end reads the total on its own.</summary>
+    private async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> BrowseAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
-        var videos = query.Filter(Readable(staff));
-        long total;
-        var estimate = false;
-        if (query.Search is { } search)
+        var counts = query.Filter(db.VideoCounts.AsNoTracking().Where(c => staff || c.Status == VideoStatus.Ready));
+        var rows = await Page(query.Filter(Readable(staff)), query).Select(v => new { Video = v, Total = counts.Sum(c => c.Count) }).ToListAsync(ct);
+        return rows.Count > 0
+            ? ([.. rows.Select(r => r.Video)], rows[0].Total, false)
+            : ([], await counts.SumAsync(c => c.Count, ct), false);
+    }
+
+    /// <summary>A page of a search and its total, exact up to <see cref="SearchCountCap"/> matches.</summary>
+    private async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> SearchAsync(VideoListQuery query, string search, bool staff, CancellationToken ct)
+    {
+        var videos = query.Filter(Readable(staff)).Where(v => v.SearchVector!.Matches(PhyghtDbContext.PrefixQuery(search)));
+        var counted = await videos.Take(SearchCountCap + 1).LongCountAsync(ct);
+        if (counted > SearchCountCap)
         {
-            videos = videos.Where(v => v.SearchVector!.Matches(PhyghtDbContext.PrefixQuery(search)));
-            var counted = await videos.Take(SearchCountCap + 1).LongCountAsync(ct);
-            (total, estimate) = counted > SearchCountCap ? (SearchCountCap, true) : (counted, false);
-            if (!estimate)
-            {
-                // Few matches: take them from the text index and sort them, rather than let the planner walk the
-                // newest-first index hoping to meet 20 of them (at a million videos, a rare word cost seconds that way).
-                // The LIMIT keeps the match list a subquery PostgreSQL evaluates first.
-                var matches = videos.Select(v => v.Id).Take(SearchCountCap + 1);
-                videos = Readable(staff).Where(v => matches.Contains(v.Id));
-            }
+            return (await Page(videos, query).ToListAsync(ct), SearchCountCap, true);
         }
-        else
+        if (query.After is null && query.Offset >= counted)
         {
-            // The exact total from video_counts (kept by trigger), without scanning videos.
-            var counts = db.VideoCounts.AsNoTracking().Where(c => staff || c.Status == VideoStatus.Ready);
-            total = await query.Filter(counts).SumAsync(c => c.Count, ct);
+            return ([], counted, false);
         }
-        if (query.After is null && !estimate && query.Offset >= total)
-        {
-            return ([], total, estimate);
-        }
-        return (await Page(videos, query).ToListAsync(ct), total, estimate);
+        // Few matches: take them from the text index and sort them, rather than let the planner walk the newest-first
+        // index hoping to meet 20 of them (at a million videos, a rare word cost seconds that way). The LIMIT keeps the
+        // match list a subquery PostgreSQL evaluates first.
+        var matches = videos.Select(v => v.Id).Take(SearchCountCap + 1);
+        return (await Page(Readable(staff).Where(v => matches.Contains(v.Id)), query).ToListAsync(ct), counted, false);
     }
 
     /// <summary>The page of <paramref name="videos"/> newest first: after the cursor (a keyset as a row comparison, an
