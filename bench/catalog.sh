@@ -60,11 +60,14 @@ api_runs() {
   run_wrk "featured filter" "/videos?featured=true"
   run_wrk "search (common word)" "/videos?search=kimura"
   run_wrk "search (rare prefix)" "/videos?search=fight%2012345"
-  run_wrk "page 2000 by offset" "/videos?page=2000"
+  run_wrk "page 500 by offset (deepest)" "/videos?page=500"
   run_wrk "search, Zipf mix of 1,000" "/videos" bench/zipf-search.lua
+  # Offsets stop at Catalog:MaxOffset (10,000); deeper is by cursor. The cursor after the middle page's last video,
+  # made as the API makes one (base64url of "<UTC ticks>:<id>"), read from the table.
   middle=$(( $(curl -s localhost:5080/videos | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["totalPages"])') / 2 ))
-  run_wrk "page $middle (middle) by offset" "/videos?page=$middle"
-  deep=$(curl -s "localhost:5080/videos?page=$middle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["next_cursor"])')
+  deep=$(psql -At -F: -c "SELECT (extract(epoch FROM created_at) * 10000000)::bigint + 621355968000000000, replace(id::text, '-', '')
+    FROM videos WHERE deleted_at IS NULL AND status = 'ready' ORDER BY created_at DESC, id DESC OFFSET $(( middle * 20 - 1 )) LIMIT 1" |
+    tr -d '\n' | base64 -w0 | tr '+/' '-_' | tr -d '=')
   first=$(curl -s "localhost:5080/videos" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pagination"]["next_cursor"])')
   run_wrk "page 2 by cursor" "/videos?cursor=$first"
   run_wrk "page $((middle + 1)) by cursor" "/videos?cursor=$deep"
