@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
@@ -156,12 +155,6 @@ public sealed class CallerDatabaseSession(Microsoft.Extensions.Options.IOptions<
         return statements;
     }
 
-    /// <summary>The session's statements: literals, since <c>SET</c> takes no parameters; a user id is a formatted UUID and
-    /// the timeout a number, so nothing a client sends reaches this text.</summary>
-    private string Caller(DbContext? context)
-    {
-        var userId = (context as PhyghtDbContext)?.CallerId?.ToString("D") ?? "";
-        var timeout = api.Value.StatementTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture);
-        return $"SET {DatabaseCaller.UserIdSetting} = '{userId}'; SET statement_timeout = {timeout}; ";
-    }
+    private string Caller(DbContext? context) =>
+        DatabaseCaller.ActAs((context as PhyghtDbContext)?.CallerId, api.Value.StatementTimeoutMilliseconds);
 }

@@ -8,8 +8,6 @@ namespace Phyght.Api.Sync;
 /// <summary>Shapes <c>/sync</c> answers (crdt.md): the merged video, the server's clock, the ops the client lacks.</summary>
 public sealed class SyncResponses(VideoResponses videos)
 {
-    public VideoResponses Videos => videos;
-
     public SyncResponse Of(Video video, VideoDocument document, ClockOrder clientVsServer, int conflicts,
         IEnumerable<CrdtOperation> operations, bool hasMore, long cursor) =>
         Of(videos.From(video), document, clientVsServer, conflicts, operations, hasMore, cursor);

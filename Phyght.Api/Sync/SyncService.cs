@@ -23,7 +23,7 @@ public sealed record QueuedBatch(SyncBatch Batch, Guid? Author);
 /// <summary><c>POST /sync</c> and <c>GET /sync</c> of crdt.md: a batch is checked whole (<see cref="BatchRules"/>) and
 /// applied through <see cref="VideoWriter"/>, in one transaction with the batches for the same video that queued
 /// behind the one in progress; pulls read one snapshot, so the ops and the cursor always agree.</summary>
-public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQueries videos, SyncResponses responses,
+public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQueries videos, VideoResponses videoResponses, SyncResponses responses,
     GroupCommit<Guid, QueuedBatch, SyncOutcome> groups, SyncMetrics metrics, IOptions<SyncOptions> options)
 {
     public async Task<SyncOutcome> SyncAsync(SyncBatch batch, Guid? userId, bool staff, CancellationToken ct)
@@ -83,7 +83,7 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         if (edited is not null)
         {
             // Committed (or, when every op was a duplicate, read under the lock): ids are assigned, the row is final.
-            var committed = new CommittedState(responses.Videos.From(edited.Video), edited.Document,
+            var committed = new CommittedState(videoResponses.From(edited.Video), edited.Document,
                 cursorIfNothingStored ?? stored.Max(o => o.Id));
             for (var i = 0; i < outcomes.Length; i++)
             {

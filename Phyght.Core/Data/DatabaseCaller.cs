@@ -9,6 +9,9 @@ public static class DatabaseCaller
 {
     public const string UserIdSetting = "phyght.user_id";
 
-    /// <summary>One statement that makes the session act for <c>@user_id</c> (empty: anonymous).</summary>
-    public const string ActAsSql = $"SELECT set_config('{UserIdSetting}', @user_id, false)";
+    /// <summary>The statements that make a session act for <paramref name="userId"/> (null: anonymous) under a statement
+    /// timeout: literals, since <c>SET</c> takes no parameters; a formatted UUID and a number, so nothing a client sends
+    /// reaches this text. They return no rows, so they can go ahead of a query in the same command.</summary>
+    public static string ActAs(Guid? userId, int statementTimeoutMilliseconds) =>
+        $"SET {UserIdSetting} = '{userId?.ToString("D") ?? ""}'; SET statement_timeout = {statementTimeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}; ";
 }

@@ -25,8 +25,7 @@ public static class LoginConnection
 
     public static async Task ActForAsync(NpgsqlConnection connection, Guid? userId)
     {
-        await using var command = new NpgsqlCommand(DatabaseCaller.ActAsSql, connection);
-        command.Parameters.AddWithValue("user_id", userId?.ToString() ?? "");
+        await using var command = new NpgsqlCommand(DatabaseCaller.ActAs(userId, statementTimeoutMilliseconds: 5_000), connection);
         await command.ExecuteNonQueryAsync();
     }
 
