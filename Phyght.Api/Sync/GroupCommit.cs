@@ -53,7 +53,7 @@ public sealed class GroupCommit<TKey, TItem, TResult>(int maxWeight) where TKey 
         {
             foreach (var member in group.Where(e => e != entry))
             {
-                member.Turn.SetException(ex);
+                member.Turn.TrySetException(ex);
             }
             throw;
         }

@@ -16,8 +16,8 @@ public sealed class VideoQueries(PhyghtDbContext db)
 
     public async Task<(List<Video> Videos, long Total, bool TotalIsEstimate)> ListAsync(VideoListQuery query, bool staff, CancellationToken ct)
     {
-        // One connection for the count and the page. It is closed here, not left open in the pooled context, where the
-        // next request would inherit this caller.
+        // One connection for a search's count and page. It is closed here, not left open in the pooled context, where
+        // the next request would inherit this caller.
         await db.Database.OpenConnectionAsync(ct);
         try
         {
