@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
 data=$(mktemp -d /tmp/phyght-bench-XXXX)
+pgport=55433
 dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
 dotnet build bench/Phyght.Bench -c Release -v q -nologo >/dev/null
-dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" \
+dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Postgres:Port=$pgport \
   --RateLimits:General:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
 trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
@@ -17,3 +18,11 @@ password=$(cat "$data/admin-password.secret")
 for videos in 1000 1; do
   dotnet run --project bench/Phyght.Bench -c Release --no-build -- sync http://localhost:5080 "$password" "$videos" "$seconds"
 done
+# Group commit on the hot video: its syncs (10 ops each) against the transactions that wrote them (one change-feed
+# row each, after the one of its creation).
+PGPASSWORD=$(cat "$data/postgres.password") psql -h 127.0.0.1 -p $pgport -U postgres -d phyght -At -c "
+  SELECT format('hot video: %s syncs in %s transactions, %s batches per transaction on average',
+                ops / 10, feed - 1, round((ops / 10.0) / greatest(feed - 1, 1), 1))
+  FROM (SELECT v.id, (SELECT count(*) FROM crdt_operations o WHERE o.video_id = v.id AND o.actor LIKE 'bench-%') AS ops,
+               (SELECT count(*) FROM change_feed c WHERE c.video_id = v.id) AS feed
+        FROM videos v WHERE v.title = 'Sync bench 0' ORDER BY v.created_at DESC LIMIT 1) AS hot"
