@@ -50,7 +50,7 @@ public sealed class CallerDatabaseSession(Microsoft.Extensions.Options.IOptions<
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        SetSessionAsync(command, eventData, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        SetSession(command, eventData);
         return result;
     }
 
@@ -63,7 +63,7 @@ public sealed class CallerDatabaseSession(Microsoft.Extensions.Options.IOptions<
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        SetSessionAsync(command, eventData, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        SetSession(command, eventData);
         return result;
     }
 
@@ -76,7 +76,7 @@ public sealed class CallerDatabaseSession(Microsoft.Extensions.Options.IOptions<
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        SetSessionAsync(command, eventData, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        SetSession(command, eventData);
         return result;
     }
 
@@ -116,6 +116,10 @@ public sealed class CallerDatabaseSession(Microsoft.Extensions.Options.IOptions<
         }
         return command.Connection is null ? ValueTask.CompletedTask : SetSessionAsync(command.Connection, command.Transaction, async, ct);
     }
+
+    /// <summary>EF's synchronous calls: with <c>async: false</c> nothing in <see cref="SetSessionAsync(DbCommand, CommandEventData, bool, CancellationToken)"/> awaits.</summary>
+    private void SetSession(DbCommand command, CommandEventData eventData) =>
+        SetSessionAsync(command, eventData, async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <summary>Sets the session in a command of its own, if this connection's is not set yet.</summary>
     private async ValueTask SetSessionAsync(DbConnection connection, DbTransaction? transaction, bool async, CancellationToken ct)

@@ -38,10 +38,9 @@ public sealed class GroupCommit<TKey, TItem, TResult>(int maxWeight) where TKey 
         try
         {
             var results = await apply(key, [.. group.Select(e => e.Item)]);
-            var grouped = group.Select((e, i) => new Grouped(results[i], group.Count)).ToArray();
             for (var i = 0; i < group.Count; i++)
             {
-                group[i].Outcome = grouped[i];
+                group[i].Outcome = new Grouped(results[i], group.Count);
                 if (group[i] != entry)
                 {
                     group[i].Turn.SetResult(true);

@@ -31,6 +31,7 @@ public sealed class VideoEdit
     public DateTimeOffset Now { get; }
 
     private VideoDocument? _document;
+    private bool _documentChanged;
 
     /// <summary>The video's document as this change has left it so far.</summary>
     public VideoDocument Document => _document ??= VideoRows.DocumentOf(Video);
@@ -64,12 +65,23 @@ public sealed class VideoEdit
         }
         if (stored.Count > 0)
         {
-            VideoRows.Materialize(Video, document);
             _document = document;
+            _documentChanged = true;
             Video.UpdatedAt = Now;
             Video.LastModifiedBy = author ?? Video.LastModifiedBy;
         }
         return new AppliedBatch(before, document, stored, conflicts);
+    }
+
+    /// <summary>Writes the document the applied ops left into the row's columns (<see cref="VideoRows.Materialize"/>):
+    /// once per change, however many batches it applied (a sync group applies several).</summary>
+    internal void WriteDocument()
+    {
+        if (_documentChanged)
+        {
+            VideoRows.Materialize(Video, Document);
+            _documentChanged = false;
+        }
     }
 
     /// <summary>Field changes made through the API by a user: ops of that user's server actor.</summary>

@@ -29,6 +29,7 @@ public sealed class VideoWriter(
         db.Videos.Add(video);
         var edit = new VideoEdit(db, jobs, video, now);
         fill(edit);
+        edit.WriteDocument();
         await CommitAsync(edit, ChangeEventTypes.Insert, transaction, ct);
         return video;
     }
@@ -47,6 +48,7 @@ public sealed class VideoWriter(
         var wasDeleted = video.IsDeleted;
         var edit = new VideoEdit(db, jobs, video, time.GetUtcNow());
         var result = await change(edit, ct);
+        edit.WriteDocument();
         db.ChangeTracker.DetectChanges();
         var modified = db.Entry(video).State == EntityState.Modified;
         if (edit.Removed || modified || edit.JobsChanged)
