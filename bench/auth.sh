@@ -28,6 +28,9 @@ run_wrk() { # name path [wrk args]
     "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 }
 run_wrk "POST /auth/token" /auth/token -s "$script"
+# The targets are after warm-up: the first seconds of a fresh process are JIT compilation (tiered, then PGO).
+wrk -t2 -c32 -d${seconds}s "http://localhost:5080/videos" >/dev/null
+wrk -t2 -c32 -d${seconds}s "http://localhost:5080/videos" -H "Authorization: Bearer $user_token" >/dev/null
 run_wrk "GET /videos, anonymous" /videos
 run_wrk "GET /videos, a user's token" /videos -H "Authorization: Bearer $user_token"
 run_wrk "GET /videos, the admin's token" /videos -H "Authorization: Bearer $token"

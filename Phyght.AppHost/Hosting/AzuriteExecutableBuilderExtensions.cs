@@ -29,7 +29,7 @@ public static class AzuriteExecutableBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Azurite:Port"), name: AzuriteExecutableResource.BlobEndpointName, scheme: "http")
+            .WithServerEndpoint(AzuriteExecutableResource.BlobEndpointName, "http", "Phyght:Azurite:Port")
             .WithArgs(context =>
             {
                 context.Args.Add(script);

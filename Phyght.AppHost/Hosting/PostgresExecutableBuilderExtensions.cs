@@ -34,7 +34,7 @@ public static class PostgresExecutableBuilderExtensions
             tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Postgres:Port"), name: PostgresExecutableResource.EndpointName, scheme: "tcp")
+            .WithServerEndpoint(PostgresExecutableResource.EndpointName, "tcp", "Phyght:Postgres:Port")
             .WithArgs(context =>
             {
                 foreach (var arg in prefix)

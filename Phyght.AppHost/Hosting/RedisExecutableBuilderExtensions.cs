@@ -28,7 +28,7 @@ public static class RedisExecutableBuilderExtensions
             healthCheckKey, _ => new RedisPingCheck(resource), HealthStatus.Unhealthy, tags: null));
 
         return builder.AddResource(resource)
-            .WithEndpoint(port: builder.Configuration.GetValue<int?>("Phyght:Redis:Port"), name: RedisExecutableResource.EndpointName, scheme: "tcp")
+            .WithServerEndpoint(RedisExecutableResource.EndpointName, "tcp", "Phyght:Redis:Port")
             .WithArgs(context =>
             {
                 context.Args.Add(configFile);

@@ -17,6 +17,9 @@ interface Subscription {
   /** While a Subscribe call replays, live events can overtake the replay: both are held here, then delivered in
    * seq order once the call returns. */
   replaying: VideoChanged[] | null;
+  /** Called each time the server confirms the subscription (first and after every reconnect). */
+  subscribed: Set<() => void>;
+  active: boolean;
 }
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -48,20 +51,31 @@ export class Realtime {
   }
 
   /** Calls `handler` for each change of the video from now on (after `afterSeq`, when given). Returns at once: the
-   * connection opens (and retries) in the background, so an offline page is never held up. */
-  subscribe(videoId: string, handler: Handler, afterSeq: number | null = null): () => void {
+   * connection opens (and retries) in the background, so an offline page is never held up. `onSubscribed` runs each
+   * time the server has confirmed the subscription (at first and after every reconnect): from then on every change
+   * arrives live, so a caller following live without a seq reads the video there, not earlier. */
+  subscribe(videoId: string, handler: Handler, afterSeq: number | null = null, onSubscribed?: () => void): () => void {
     let subscription = this.videos.get(videoId);
     const first = !subscription;
     if (!subscription) {
-      subscription = { handlers: new Set(), lastSeq: afterSeq, replaying: null };
+      subscription = { handlers: new Set(), lastSeq: afterSeq, replaying: null, subscribed: new Set(), active: false };
       this.videos.set(videoId, subscription);
     }
     subscription.handlers.add(handler);
+    if (onSubscribed) {
+      subscription.subscribed.add(onSubscribed);
+      if (subscription.active) {
+        queueMicrotask(onSubscribed);
+      }
+    }
     if (first) {
       void this.start().then((connection) => this.subscribeOn(connection, videoId)).catch(() => undefined);
     }
     return () => {
       subscription.handlers.delete(handler);
+      if (onSubscribed) {
+        subscription.subscribed.delete(onSubscribed);
+      }
       if (subscription.handlers.size === 0 && this.videos.get(videoId) === subscription) {
         this.videos.delete(videoId);
         if (this.connection?.state === HubConnectionState.Connected) {
@@ -110,6 +124,10 @@ export class Realtime {
       for (const change of held.sort((a, b) => a.seq - b.seq)) {
         this.deliverTo(subscription, change);
       }
+      subscription.active = true;
+      for (const listener of subscription.subscribed) {
+        listener();
+      }
     }
   }
 
@@ -125,10 +143,10 @@ export class Realtime {
       this.emitStatus(true);
       void this.resubscribeAll(connection);
     });
-    connection.onreconnecting(() => this.emitStatus(false));
+    connection.onreconnecting(() => this.disconnected());
     connection.onclose(() => {
       // Automatic reconnects gave up or the server refused: start over unless this connection was retired.
-      this.emitStatus(false);
+      this.disconnected();
       if (this.connection === connection) {
         this.connection = null;
         this.starting = null;
@@ -212,6 +230,13 @@ export class Realtime {
     for (const handler of subscription.handlers) {
       handler(change);
     }
+  }
+
+  private disconnected(): void {
+    for (const subscription of this.videos.values()) {
+      subscription.active = false;
+    }
+    this.emitStatus(false);
   }
 
   private emitStatus(connected: boolean): void {

@@ -97,8 +97,8 @@ export class VideoReplica {
     }
     replica.acked = saved?.acked ?? 0;
     if (live) {
-      replica.cleanup.push(client.realtime.subscribe(videoId, (change) => replica.onChange(change)));
-      replica.cleanup.push(client.realtime.onStatus((connected) => connected && replica.sync()));
+      // Pulled again once subscribed (and after each reconnect): a change committed before that is not sent live.
+      replica.cleanup.push(client.realtime.subscribe(videoId, (change) => replica.onChange(change), null, () => void replica.sync()));
     }
     // A refusal for want of rights may end with the next sign-in.
     replica.cleanup.push(client.auth.onChange(() => {
