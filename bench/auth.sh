@@ -9,7 +9,8 @@ dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
 dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" \
   --RateLimits:General:PermitLimit=100000000 --RateLimits:Auth:PermitLimit=100000000 >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
-trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
+# The AppHost exits before the last of its processes: the next stack needs the API's port free.
+trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; while ss -Hltn "sport = :5080" | grep -q .; do sleep 0.2; done; rm -rf "$data"' EXIT
 until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
 
 credentials=$(printf '{"email":"admin@phyght.local","password":"%s"}' "$(cat "$data/admin-password.secret")")

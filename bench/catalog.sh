@@ -15,7 +15,11 @@ start_stack() { # extra AppHost args
   apphost=$!
   until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
 }
-stop_stack() { kill -TERM $apphost; wait $apphost 2>/dev/null || true; }
+# The AppHost exits before the last of its processes: a new stack needs the API's and PostgreSQL's ports free.
+stop_stack() {
+  kill -TERM $apphost; wait $apphost 2>/dev/null || true
+  while ss -Hltn "( sport = :5080 or sport = :$pgport )" | grep -q .; do sleep 0.2; done
+}
 trap 'stop_stack; rm -rf "$data"' EXIT
 start_stack
 export PGPASSWORD=$(cat "$data/postgres.password") PGHOST=127.0.0.1 PGPORT=$pgport PGUSER=postgres PGDATABASE=phyght

@@ -12,7 +12,8 @@ dotnet build bench/Phyght.Bench -c Release -v q -nologo >/dev/null
 dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Redis:Port=$redisport \
   --Phyght:ExtraApiInstances=1 --RateLimits:General:PermitLimit=100000000 --Realtime:MaxConnectionsPerUser=100000 >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
-trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
+# The AppHost exits before the last of its processes: the next stack needs the API's port free.
+trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; while ss -Hltn "sport = :5080" | grep -q .; do sleep 0.2; done; rm -rf "$data"' EXIT
 until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
 
 # Both API processes, and the port each listens on (straight to the process, past the dashboard's proxy).

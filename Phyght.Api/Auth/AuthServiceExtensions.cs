@@ -41,10 +41,13 @@ public static class AuthServiceExtensions
             .AddPolicyScheme(AuthSchemes.Caller, null, options => options.ForwardDefaultSelector = AuthSchemes.Select)
             .AddJwtBearer(AuthSchemes.Phyght)
             .AddJwtBearer(AuthSchemes.External);
+        builder.Services.AddSingleton<ValidatedTokens>();
         builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Phyght)
-            .Configure<IOptions<JwtOptions>>((bearer, jwt) =>
+            .Configure<IOptions<JwtOptions>, ValidatedTokens>((bearer, jwt, validatedTokens) =>
             {
                 bearer.MapInboundClaims = false;
+                bearer.TokenHandlers.Clear();
+                bearer.TokenHandlers.Add(validatedTokens);
                 bearer.TokenValidationParameters = Validation(jwt.Value.Issuer, jwt.Value.Audience);
                 bearer.TokenValidationParameters.IssuerSigningKey = IsValidKey(jwt.Value.SigningKey) ? TokenService.SigningKey(jwt.Value) : null;
                 bearer.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
