@@ -13,7 +13,10 @@ public static class RealtimeEndpoints
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
             .Validate(o => o.ClientQueueLimit > 0 && o.MaxReplay > 0 && o.MaxSubscriptions > 0 && o.MaxConnectionsPerUser > 0 && o.CallsPerSecond > 0,
                 $"{RealtimeOptions.Section}: ClientQueueLimit, MaxReplay, MaxSubscriptions, MaxConnectionsPerUser and CallsPerSecond must be positive.")
+            .Validate(o => o.WriteIntervalMilliseconds is >= 0 and <= 1_000, $"{RealtimeOptions.Section}: WriteIntervalMilliseconds must be from 0 to 1000.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<RealtimeConnections>();
+        builder.Services.AddSingleton<HubLifetimeManager<RealtimeHub>>(services => services.GetRequiredService<RealtimeConnections>());
         builder.Services.AddSingleton<Subscribers>();
         builder.Services.AddSingleton<HubCallLimiter>();
         builder.Services.AddSingleton<RealtimeMetrics>();

@@ -11,6 +11,9 @@ public sealed class RealtimeMetrics
         Subscriptions = meter.CreateCounter<long>("phyght.realtime.subscriptions", "{subscription}", "Subscribe calls, by kind (video, all, replay).");
         Delivered = meter.CreateCounter<long>("phyght.realtime.events_delivered", "{event}", "Change events sent to clients, live or replayed.");
         Latency = meter.CreateHistogram<double>("phyght.realtime.delivery_latency", "s", "From the change's commit to its send to a client.");
+        EventsPerWrite = meter.CreateHistogram<int>("phyght.realtime.events_per_write", "{event}",
+            "Events sent to a client in one write: more than one when they arrived within Realtime:WriteIntervalMilliseconds of its last write.",
+            advice: new() { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         SlowClients = meter.CreateCounter<long>("phyght.realtime.slow_clients", "{connection}", "Clients that fell too far behind, told to resync and disconnected.");
         CallsRefused = meter.CreateCounter<long>("phyght.realtime.calls_refused", "{call}", "Hub calls refused: rate limited, too many subscriptions or connections.");
     }
@@ -19,6 +22,7 @@ public sealed class RealtimeMetrics
     public Counter<long> Subscriptions { get; }
     public Counter<long> Delivered { get; }
     public Histogram<double> Latency { get; }
+    public Histogram<int> EventsPerWrite { get; }
     public Counter<long> SlowClients { get; }
     public Counter<long> CallsRefused { get; }
 }

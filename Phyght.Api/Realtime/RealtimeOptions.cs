@@ -8,6 +8,11 @@ public sealed class RealtimeOptions
     /// <summary>Events queued for one client before it counts as too slow: it is sent <c>resync</c> and disconnected.</summary>
     public int ClientQueueLimit { get; set; } = 500;
 
+    /// <summary>The least time between two writes to one client: an event for a client written to less than this ago
+    /// waits for the rest of it, and goes in one write with whatever else arrived meanwhile (under load, fewer and
+    /// larger frames; an idle client's first event goes at once).</summary>
+    public int WriteIntervalMilliseconds { get; set; } = 100;
+
     /// <summary>The most events one <c>Subscribe(videoId, afterSeq)</c> replays; past it the client is sent <c>resync</c>
     /// with the last seq replayed and subscribes again from there.</summary>
     public int MaxReplay { get; set; } = 1_000;

@@ -110,5 +110,5 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
     }
 }
 
-/// <summary>A <c>videoChanged</c> message, already serialized, waiting in a client's queue.</summary>
-public sealed record OutgoingChange(System.Text.Json.JsonElement Payload, long Seq, DateTimeOffset CommittedAt);
+/// <summary>A <c>videoChanged</c> message, serialized once for all its recipients, waiting in a client's queue.</summary>
+public sealed record OutgoingChange(SerializedHubMessage Message, long Seq, DateTimeOffset CommittedAt);

@@ -56,6 +56,7 @@ public static class RealtimeBench
         Volatile.Write(ref measuring, true);
         var sent = 0;
         var failed = 0;
+        var failures = new ConcurrentDictionary<string, int>();
         var inFlight = new List<Task>();
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < rate * seconds; i++)
@@ -70,8 +71,22 @@ public static class RealtimeBench
             var n = i;
             inFlight.Add(Task.Run(async () =>
             {
-                using var response = await writer.PutAsJsonAsync($"/videos-update/{id}", new { title = $"Edit {n}" });
-                Interlocked.Increment(ref response.IsSuccessStatusCode ? ref sent : ref failed);
+                try
+                {
+                    using var response = await writer.PutAsJsonAsync($"/videos-update/{id}", new { title = $"Edit {n}" });
+                    Interlocked.Increment(ref response.IsSuccessStatusCode ? ref sent : ref failed);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+                        var detail = problem.TryGetProperty("detail", out var d) ? $" {d.GetString()}" : "";
+                        failures.AddOrUpdate($"{(int)response.StatusCode}{detail}", 1, (_, c) => c + 1);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.Increment(ref failed);
+                    failures.AddOrUpdate(ex.GetType().Name, 1, (_, c) => c + 1);
+                }
             }));
         }
         await Task.WhenAll(inFlight);
@@ -87,7 +102,7 @@ public static class RealtimeBench
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
-        Console.WriteLine($"edits: {sent} ok, {failed} failed in {elapsed:N1} s; deliveries {received:N0} of {expected:N0} expected; {resyncs} clients told to resync");
+        Console.WriteLine($"edits: {sent} ok, {failed} failed{(failures.IsEmpty ? "" : $" ({string.Join(", ", failures.Select(f => $"{f.Key}: {f.Value}"))})")} in {elapsed:N1} s; deliveries {received:N0} of {expected:N0} expected; {resyncs} clients told to resync");
         Console.WriteLine($"latency commit -> received: p50 {Percentile(0.50):N1} ms, p99 {Percentile(0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
         Console.WriteLine($"API CPU: {cpu:N2} s over the run = {cpu / (received / 1000.0) * 1000:N2} ms per 1,000 deliveries");
         foreach (var connection in connections)
