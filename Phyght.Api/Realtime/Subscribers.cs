@@ -9,10 +9,11 @@ namespace Phyght.Api.Realtime;
 
 /// <summary>
 /// This instance's real-time clients. Each has its own bounded queue and one sender, so a slow client only ever waits
-/// on itself; the sender writes to its client at most once per <see cref="RealtimeOptions.WriteIntervalMilliseconds"/>,
-/// everything queued meanwhile in one write (measured: 1,000 clients at 30 edits/s, 19,600 deliveries/s and 112 edits
-/// refused with 503 as the API starved, against 28,600/s and none with writes 100 ms apart). A client that falls <see cref="RealtimeOptions.ClientQueueLimit"/> events behind is sent
-/// <c>resync</c> <c>{"after_seq"}</c> (the last seq it was sent) and disconnected; it subscribes again with that seq
+/// on itself. The sender writes to its client at most once per <see cref="RealtimeOptions.WriteIntervalMilliseconds"/>,
+/// everything queued meanwhile in one write (measured, 1,000 clients at 30 edits/s: 19,600 deliveries/s, and edits
+/// refused with 503 as the API starved, with every event its own write; 28,600/s and none refused with writes 100 ms
+/// apart). A client that falls <see cref="RealtimeOptions.ClientQueueLimit"/> events behind is sent <c>resync</c>
+/// <c>{"after_seq"}</c> (the last seq of its last completed write) and disconnected; it subscribes again with that seq
 /// and replays the rest from the change feed.
 /// </summary>
 public sealed class Subscribers(
@@ -88,8 +89,8 @@ public sealed class Subscribers(
         }
     }
 
-    /// <summary>The client's one sender: what queued while the last write was on its way goes in the next write
-    /// together, so a client that is behind catches up in fewer, larger frames.</summary>
+    /// <summary>The client's one sender: the first event after a quiet interval goes at once; what arrives within the
+    /// interval of a write, or while it is on its way, goes in the next write together.</summary>
     private async Task SendQueuedAsync(Subscriber subscriber, HubConnectionContext connection)
     {
         var reader = subscriber.Queue.Reader;
