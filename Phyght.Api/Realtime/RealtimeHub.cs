@@ -82,17 +82,10 @@ public sealed class RealtimeHub(
             .OrderBy(c => c.Seq)
             .Take(max + 1)
             .ToListAsync(Context.ConnectionAborted);
-        var sent = 0;
-        foreach (var change in missed.Take(max))
-        {
-            var (message, isPublic) = VideoChangedMessage.From(change, responses);
-            if (staff || isPublic)
-            {
-                await Clients.Caller.SendAsync(VideoChangedMessage.Method, message, Context.ConnectionAborted);
-                sent++;
-            }
-        }
-        metrics.Delivered.Add(sent, new KeyValuePair<string, object?>("path", "replay"));
+        var readable = missed.Take(max).Select(change => VideoChangedMessage.From(change, responses))
+            .Where(m => staff || m.IsPublic).Select(m => m.Message).ToList();
+        await subscribers.ReplayAsync(Context, readable, Context.ConnectionAborted);
+        metrics.Delivered.Add(readable.Count, new KeyValuePair<string, object?>("path", "replay"));
         if (missed.Count > max)
         {
             await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(missed[max - 1].Seq), Context.ConnectionAborted);

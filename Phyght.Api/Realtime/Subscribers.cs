@@ -77,7 +77,7 @@ public sealed class Subscribers(
     public void Deliver(VideoChangedMessage message, Guid videoId, bool isPublic, DateTimeOffset committedAt)
     {
         // Serialized once (per protocol) for all its recipients.
-        var change = new OutgoingChange(new SerializedHubMessage(new InvocationMessage(VideoChangedMessage.Method, [message])), message.Seq, committedAt);
+        var change = new OutgoingChange(Serialized(message), message.Seq, committedAt);
         foreach (var subscriber in _byConnection.Values)
         {
             if (subscriber.Wants(videoId, isPublic) && !subscriber.TryEnqueue(change))
@@ -88,6 +88,22 @@ public sealed class Subscribers(
             }
         }
     }
+
+    /// <summary>Sends a replay's events to the client, <see cref="MaxEventsPerWrite"/> to a write, in order.</summary>
+    public async Task ReplayAsync(HubCallerContext context, IReadOnlyList<VideoChangedMessage> messages, CancellationToken ct)
+    {
+        if (connections.Find(context.ConnectionId) is not { } connection)
+        {
+            return; // gone: it resumes from the last seq it saw
+        }
+        foreach (var chunk in messages.Chunk(MaxEventsPerWrite))
+        {
+            await WriteAsync(connection, [.. chunk.Select(Serialized)], ct);
+        }
+    }
+
+    private static SerializedHubMessage Serialized(VideoChangedMessage message) =>
+        new(new InvocationMessage(VideoChangedMessage.Method, [message]));
 
     /// <summary>The client's one sender: the first event after a quiet interval goes at once; what arrives within the
     /// interval of a write, or while it is on its way, goes in the next write together.</summary>
@@ -111,7 +127,7 @@ public sealed class Subscribers(
                 {
                     batch.Add(change);
                 }
-                await WriteAsync(connection, batch, subscriber.Sending);
+                await WriteAsync(connection, [.. batch.Select(c => c.Message)], subscriber.Sending);
                 lastWrite = time.GetTimestamp();
                 subscriber.LastSentSeq = batch[^1].Seq;
                 metrics.Delivered.Add(batch.Count, new KeyValuePair<string, object?>("path", "live"));
@@ -150,20 +166,20 @@ public sealed class Subscribers(
 
     /// <summary>Writes the events as one run of the connection's protocol messages: one copy into its transport and one
     /// flush, whichever the number (each message is framed by the protocol, so clients read them one by one).</summary>
-    private static async ValueTask WriteAsync(HubConnectionContext connection, List<OutgoingChange> batch, CancellationToken ct)
+    private static async ValueTask WriteAsync(HubConnectionContext connection, SerializedHubMessage[] messages, CancellationToken ct)
     {
-        if (batch.Count == 1)
+        if (messages.Length == 1)
         {
-            await connection.WriteAsync(batch[0].Message, ct);
+            await connection.WriteAsync(messages[0], ct);
             return;
         }
         var protocol = connection.Protocol;
-        var messages = batch.Select(c => c.Message.GetSerializedMessage(protocol)).ToArray();
-        var buffer = ArrayPool<byte>.Shared.Rent(messages.Sum(m => m.Length));
+        var serialized = Array.ConvertAll(messages, m => m.GetSerializedMessage(protocol));
+        var buffer = ArrayPool<byte>.Shared.Rent(serialized.Sum(m => m.Length));
         try
         {
             var length = 0;
-            foreach (var message in messages)
+            foreach (var message in serialized)
             {
                 message.Span.CopyTo(buffer.AsSpan(length));
                 length += message.Length;

@@ -1,3 +1,5 @@
+extern alias PhyghtApi;
+
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -93,16 +95,19 @@ public sealed class RealtimeTests(StackFixture fixture)
             lastSeq = seen[0].GetProperty("seq").GetInt64();
         }
 
-        for (var i = 0; i < 20; i++)
+        // More than two writes' worth: a replay is sent a write of at most MaxEventsPerWrite events at a time.
+        var missedCount = 2 * PhyghtApi::Phyght.Api.Realtime.Subscribers.MaxEventsPerWrite + 22;
+        for (var i = 0; i < missedCount; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/videos-update/{id}", new { description = $"missed {i}" })).Status);
         }
 
         await using var second = await Listener.ConnectAsync(Stack, admin.AccessToken);
         await second.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)lastSeq);
-        var replayed = await Eventually.ReturnsAsync(() => Task.FromResult(second.For(id).ToList()), l => l.Count >= 20, TimeSpan.FromSeconds(10), "20 missed changes arrive");
+        var replayed = await Eventually.ReturnsAsync(() => Task.FromResult(second.For(id).ToList()), l => l.Count >= missedCount, TimeSpan.FromSeconds(10),
+            $"{missedCount} missed changes arrive");
 
-        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"missed {i}"), replayed.Select(e => e.GetProperty("new").GetProperty("description").GetString()));
+        Assert.Equal(Enumerable.Range(0, missedCount).Select(i => $"missed {i}"), replayed.Select(e => e.GetProperty("new").GetProperty("description").GetString()));
         var seqs = replayed.Select(e => e.GetProperty("seq").GetInt64()).ToList();
         Assert.Equal(seqs.Distinct().Order(), seqs);
         Assert.All(seqs, s => Assert.True(s > lastSeq));
