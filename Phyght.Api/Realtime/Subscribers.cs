@@ -128,7 +128,8 @@ public sealed class Subscribers(
                     batch.Add(change);
                 }
                 await WriteAsync(connection, [.. batch.Select(c => c.Message)], subscriber.Sending);
-                lastWrite = time.GetTimestamp();
+                // A full write means the client is behind: the next goes at once, so pacing never caps its rate.
+                lastWrite = batch.Count == MaxEventsPerWrite ? null : time.GetTimestamp();
                 subscriber.LastSentSeq = batch[^1].Seq;
                 metrics.Delivered.Add(batch.Count, new KeyValuePair<string, object?>("path", "live"));
                 metrics.EventsPerWrite.Record(batch.Count);
@@ -165,7 +166,8 @@ public sealed class Subscribers(
     }
 
     /// <summary>Writes the events as one run of the connection's protocol messages: one copy into its transport and one
-    /// flush, whichever the number (each message is framed by the protocol, so clients read them one by one).</summary>
+    /// flush, whichever the number (each message is framed by the protocol, so clients read them one by one). SignalR's
+    /// stateful reconnect, which the hub does not allow, would count this as one message: it needs one write each.</summary>
     private static async ValueTask WriteAsync(HubConnectionContext connection, SerializedHubMessage[] messages, CancellationToken ct)
     {
         if (messages.Length == 1)
