@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PhyghtApi::Phyght.Api.Realtime;
+using Phyght.Tests.Infrastructure;
 
 namespace Phyght.Tests.Unit.Api;
 
@@ -51,25 +52,23 @@ public sealed class SubscribersTests
         Assert.True(subscribers.TryAdd(caller));
         var subscriber = subscribers.Get(caller);
         subscriber.All = true;
-        var received = ReadSeqsAsync(toClient.Reader);
+        var received = CollectSeqs(toClient.Reader);
 
         // 6,000 events in bursts of 50, at least 10 ms apart: several times what one 64-event write per 100 ms carries
         // (640 a second), so a sender paced after every write would fall 2,000 behind and drop this client.
         const int events = 6_000;
         var video = Guid.NewGuid();
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(10)); // the producer's rate, not a wait for the sender
         for (var seq = 1; seq <= events; seq++)
         {
             subscribers.Deliver(new VideoChangedMessage("DELETE", null, new VideoRef(video), seq), video, isPublic: true, DateTimeOffset.UtcNow);
             if (seq % 50 == 0)
             {
-                await Task.Delay(10); // the producer's pace, not a wait for the sender
+                await pace.WaitForNextTickAsync();
             }
         }
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (received.Count < events && !subscriber.Overflowed && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.HoldsAsync(() => received.Count == events || subscriber.Overflowed, TimeSpan.FromSeconds(30),
+            "the client has every event, or was dropped");
 
         Assert.False(subscriber.Overflowed, $"the client was dropped after {received.Count} of {events} events");
         Assert.Equal(Enumerable.Range(1, events).Select(s => (long)s), received.ToArray());
@@ -77,7 +76,7 @@ public sealed class SubscribersTests
     }
 
     /// <summary>Reads the JSON protocol's messages (each ends with 0x1E) as they arrive, collecting each event's seq.</summary>
-    private static System.Collections.Concurrent.ConcurrentQueue<long> ReadSeqsAsync(PipeReader reader)
+    private static System.Collections.Concurrent.ConcurrentQueue<long> CollectSeqs(PipeReader reader)
     {
         var seqs = new System.Collections.Concurrent.ConcurrentQueue<long>();
         _ = Task.Run(async () =>
