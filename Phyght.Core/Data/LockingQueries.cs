@@ -95,6 +95,32 @@ public static class LockingQueries
             .Take(limit)
             .ToListAsync(ct);
 
+    /// <summary>Appends a change's new ops to the log in one statement and sets their ids. EF inserts one statement per row,
+    /// each a trip through the executor, its three indexes and its foreign-key check: 80 rows of a sync group cost ~20 ms
+    /// of the server's time that way against ~2 ms as one <c>INSERT … SELECT FROM unnest</c>.</summary>
+    public static async Task InsertOpsAsync(this PhyghtDbContext db, IReadOnlyList<CrdtOperation> ops, CancellationToken ct)
+    {
+        if (ops.Count == 0)
+        {
+            return;
+        }
+        var inserted = await db.Database.SqlQuery<InsertedOp>($"""
+            INSERT INTO crdt_operations (video_id, actor, seq, lamport, operation_type, value, context, author, received_at)
+            SELECT * FROM unnest({ops.Select(o => o.VideoId).ToArray()}, {ops.Select(o => o.Actor).ToArray()},
+                {ops.Select(o => o.Seq).ToArray()}, {ops.Select(o => o.Lamport).ToArray()}, {ops.Select(o => o.OperationType).ToArray()},
+                {ops.Select(o => o.Value).ToArray()}::jsonb[], {ops.Select(o => o.Context).ToArray()}::jsonb[],
+                {ops.Select(o => o.Author).ToArray()}::uuid[], {ops.Select(o => o.ReceivedAt).ToArray()})
+            RETURNING video_id, actor, seq, id
+            """).ToListAsync(ct);
+        var ids = inserted.ToDictionary(r => (r.VideoId, r.Actor, r.Seq), r => r.Id);
+        foreach (var op in ops)
+        {
+            op.Id = ids[(op.VideoId, op.Actor, op.Seq)];
+        }
+    }
+
+    private sealed record InsertedOp(Guid VideoId, string Actor, long Seq, long Id);
+
     /// <summary>The video's ops at exactly the given dots (pairs of <paramref name="actors"/> and <paramref name="seqs"/>).</summary>
     public static Task<List<CrdtOperation>> OpsAtAsync(this PhyghtDbContext db, Guid videoId, string[] actors, long[] seqs, CancellationToken ct) =>
         db.CrdtOperations.FromSqlInterpolated($"""

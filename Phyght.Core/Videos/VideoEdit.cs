@@ -13,13 +13,12 @@ public sealed record AppliedBatch(VideoDocument Before, VideoDocument After, IRe
 /// </summary>
 public sealed class VideoEdit
 {
-    private readonly PhyghtDbContext _db;
     private readonly JobQueue _jobs;
     private readonly List<string> _blobsToDelete = [];
+    private readonly List<CrdtOperation> _newOps = [];
 
-    internal VideoEdit(PhyghtDbContext db, JobQueue jobs, Video video, DateTimeOffset now)
+    internal VideoEdit(JobQueue jobs, Video video, DateTimeOffset now)
     {
-        _db = db;
         _jobs = jobs;
         Video = video;
         Now = now;
@@ -37,6 +36,9 @@ public sealed class VideoEdit
     public VideoDocument Document => _document ??= VideoRows.DocumentOf(Video);
 
     internal IReadOnlyList<string> BlobsToDelete => _blobsToDelete;
+
+    /// <summary>The ops this change appends to the log (written by <see cref="VideoWriter"/>, which sets their ids).</summary>
+    internal IReadOnlyList<CrdtOperation> NewOps => _newOps;
 
     internal bool Removed { get; private set; }
 
@@ -59,7 +61,7 @@ public sealed class VideoEdit
             if (status == ApplyStatus.Applied)
             {
                 var row = VideoRows.ToRow(Video.Id, op, author, Now);
-                _db.CrdtOperations.Add(row);
+                _newOps.Add(row);
                 stored.Add(row);
             }
         }

@@ -27,7 +27,7 @@ public sealed class VideoWriter(
         var now = time.GetUtcNow();
         var video = Video.Create(title, now);
         db.Videos.Add(video);
-        var edit = new VideoEdit(db, jobs, video, now);
+        var edit = new VideoEdit(jobs, video, now);
         fill(edit);
         edit.WriteDocument();
         await CommitAsync(edit, ChangeEventTypes.Insert, transaction, ct);
@@ -46,7 +46,7 @@ public sealed class VideoWriter(
             return whenMissing;
         }
         var wasDeleted = video.IsDeleted;
-        var edit = new VideoEdit(db, jobs, video, time.GetUtcNow());
+        var edit = new VideoEdit(jobs, video, time.GetUtcNow());
         var result = await change(edit, ct);
         edit.WriteDocument();
         db.ChangeTracker.DetectChanges();
@@ -70,6 +70,10 @@ public sealed class VideoWriter(
             db.Videos.Remove(video);
         }
         await db.SaveChangesAsync(ct);
+        if (!edit.Removed)
+        {
+            await db.InsertOpsAsync(edit.NewOps, ct);
+        }
         // The change-feed row last, under one lock every writer holds from here to its commit: seqs are handed out
         // in commit order, so a reader that resumes after a seq (an instance after a Redis outage, a client replaying)
         // can never meet a smaller seq committed later. Held for one insert and the commit.
