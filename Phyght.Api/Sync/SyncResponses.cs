@@ -39,12 +39,9 @@ public sealed class SyncResponses(VideoResponses videos)
     /// <summary>crdt.md's <c>sync_type</c>: the client's clock (after its batch) against the server's before it.</summary>
     public static ClockOrder Compare(VectorClock client, VectorClock server) => client.CompareTo(server);
 
-    private static OperationResponse ToResponse(CrdtOperation row)
-    {
-        using var value = JsonDocument.Parse(row.Value);
-        return new OperationResponse(row.Actor, row.Seq, row.Lamport, row.OperationType, value.RootElement.Clone(),
+    private static OperationResponse ToResponse(CrdtOperation row) =>
+        new(row.Actor, row.Seq, row.Lamport, row.OperationType, JsonElement.Parse(row.Value),
             row.Context is null ? null : DocumentJson.DeserializeClock(row.Context).Entries, row.Author, row.ReceivedAt);
-    }
 }
 
 /// <summary><c>Sync</c>: crdt.md's bounds.</summary>

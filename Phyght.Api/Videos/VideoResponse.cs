@@ -70,6 +70,6 @@ public sealed class VideoResponses(VideoUrls urls)
         video.CreatedAt,
         video.UpdatedAt,
         video.DeletedAt,
-        video.ProcessingResults is null ? null : JsonDocument.Parse(video.ProcessingResults).RootElement.Clone(),
+        video.ProcessingResults is null ? null : JsonElement.Parse(video.ProcessingResults),
         video.FailureReason);
 }

@@ -11,10 +11,11 @@ namespace Phyght.Tests.Infrastructure;
 /// </summary>
 internal sealed class InProcessApi(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<PhyghtApi::Program>
 {
-    public static async Task<InProcessApi> StartAsync(PhyghtStack stack)
+    /// <summary>Starts an instance; <paramref name="overrides"/> sets more configuration (e.g. a smaller bound to reach).</summary>
+    public static async Task<InProcessApi> StartAsync(PhyghtStack stack, IReadOnlyDictionary<string, string>? overrides = null)
     {
         string Secret(string name) => File.ReadAllText(Path.Combine(stack.DataPath, name)).Trim();
-        var api = new InProcessApi(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:phyght"] = await stack.ConnectionStringAsync("phyght-api"),
             ["ConnectionStrings:phyght-accounts"] = await stack.ConnectionStringAsync("phyght-accounts"),
@@ -25,7 +26,12 @@ internal sealed class InProcessApi(IReadOnlyDictionary<string, string> settings)
             ["Auth:BootstrapAdmin:Password"] = Secret("admin-password.secret"),
             ["RateLimits:Auth:PermitLimit"] = "100000",
             ["RateLimits:General:PermitLimit"] = "1000000",
-        });
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        var api = new InProcessApi(settings);
         api.StartServer();
         return api;
     }

@@ -161,6 +161,63 @@ public sealed class SyncTests(StackFixture fixture)
         Assert.NotNull(byTime["operations"]![0]!["author"]);
     }
 
+    [Fact]
+    public async Task A_client_lacking_more_than_a_page_gets_the_oldest_in_arrival_order_and_the_rest_next()
+    {
+        await using var api = await InProcessApi.StartAsync(Stack, new Dictionary<string, string>
+        {
+            ["Sync:MaxPullLimit"] = "25",
+            ["Sync:DefaultPullLimit"] = "25",
+        });
+        var admin = (await Accounts.AdminAsync(Stack)).On(api.CreateClient());
+        var id = (await admin.CreateVideoAsync(new { title = "Paged" }))["id"]!.GetValue<string>();
+
+        // Two devices' batches interleave in the log: a 1-10, b 1-10, a 11-20, b 11-20.
+        var (a, b) = ($"paged-a-{Guid.NewGuid():N}", $"paged-b-{Guid.NewGuid():N}");
+        foreach (var first in new[] { 1, 11 })
+        {
+            foreach (var actor in new[] { a, b })
+            {
+                var ops = Enumerable.Range(first, 10).Select(seq => new
+                {
+                    actor,
+                    seq,
+                    lamport = 100 + seq,
+                    type = "add_tag",
+                    value = $"tag{seq}",
+                    context = new Dictionary<string, long> { [actor] = seq - 1 },
+                });
+                var (status, _) = await admin.PostAsync("/sync", new { video_id = id, client_vector_clock = new { }, operations = ops });
+                Assert.Equal(HttpStatusCode.OK, status);
+            }
+        }
+        var log = new List<string>();
+        for (string? cursor = null; ;)
+        {
+            var (_, page) = await admin.GetAsync($"/sync?video_id={id}" + (cursor is null ? "" : $"&since={cursor}"));
+            log.AddRange(page!["operations"]!.AsArray().Select(Dot));
+            cursor = page["cursor"]!.GetValue<string>();
+            if (!page["has_more"]!.GetValue<bool>())
+            {
+                break;
+            }
+        }
+        Assert.Equal(40, log.Count(d => d.StartsWith("paged-", StringComparison.Ordinal)));
+
+        var (_, oldest) = await admin.PostAsync("/sync", new { video_id = id, client_vector_clock = new { } });
+        Assert.True(oldest!["has_more"]!.GetValue<bool>());
+        var received = oldest["operations"]!.AsArray();
+        Assert.Equal(log.Take(25), received.Select(Dot));
+
+        // The clock of what it holds: each actor's ops are a prefix of that actor's, so the next answer is the rest.
+        var clock = received.GroupBy(o => o!["actor"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Max(o => o!["seq"]!.GetValue<long>()));
+        var (_, rest) = await admin.PostAsync("/sync", new { video_id = id, client_vector_clock = clock });
+        Assert.False(rest!["has_more"]!.GetValue<bool>());
+        Assert.Equal(log.Skip(25), rest["operations"]!.AsArray().Select(Dot));
+
+        static string Dot(JsonNode? op) => $"{op!["actor"]!.GetValue<string>()}:{op["seq"]!.GetValue<long>()}";
+    }
+
     public static TheoryData<string, int, string> Rejections => new()
     {
         { "invalid-second-op", 400, "operations[1]" },
