@@ -28,15 +28,7 @@ public sealed class MetricsTests(StackFixture fixture)
         {
             video_id = id,
             client_vector_clock = new Dictionary<string, long>(),
-            operations = new[] { first, first + 1 }.Select(seq => new
-            {
-                actor,
-                seq,
-                lamport = 100 + seq,
-                type = "add_tag",
-                value = $"tag{seq}",
-                context = new Dictionary<string, long> { [actor] = seq - 1 },
-            }),
+            operations = SyncOps.AddTags(actor, [first, first + 1]),
         };
         var conflictsReported = 0;
         foreach (var body in new[] { Batch(1), Batch(3), Batch(5), Batch(1) })

@@ -178,15 +178,7 @@ public sealed class SyncTests(StackFixture fixture)
         {
             foreach (var actor in new[] { a, b })
             {
-                var ops = Enumerable.Range(first, 10).Select(seq => new
-                {
-                    actor,
-                    seq,
-                    lamport = 100 + seq,
-                    type = "add_tag",
-                    value = $"tag{seq}",
-                    context = new Dictionary<string, long> { [actor] = seq - 1 },
-                });
+                var ops = SyncOps.AddTags(actor, Enumerable.Range(first, 10).Select(seq => (long)seq));
                 var (status, _) = await admin.PostAsync("/sync", new { video_id = id, client_vector_clock = new { }, operations = ops });
                 Assert.Equal(HttpStatusCode.OK, status);
             }
