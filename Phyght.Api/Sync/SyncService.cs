@@ -203,8 +203,8 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
         return new SyncOutcome.Done(responses.Of(video, VideoRows.DocumentOf(video), syncType, 0, page, hasMore, next), 0, 0, 0);
     }
 
-    /// <summary>The held ops a clock does not cover (the cost follows what the client lacks, not the log's length),
-    /// at most a page of them: a prefix in arrival order, so per-actor order holds and the client pulls the rest.</summary>
+    /// <summary>The held ops a clock does not cover, at most a page of them: a prefix in arrival order, so per-actor
+    /// order holds and the client pulls the rest (<see cref="LockingQueries.OpsAfterAsync"/>).</summary>
     private async Task<(List<CrdtOperation> Ops, bool HasMore)> MissingAsync(Guid videoId, VectorClock server, VectorClock client, long upTo,
         CancellationToken ct)
     {
@@ -214,7 +214,8 @@ public sealed class SyncService(PhyghtDbContext db, VideoWriter writer, VideoQue
             return ([], false);
         }
         var max = options.Value.MaxPullLimit;
-        var ops = await db.OpsAfterAsync(videoId, [.. behind.Select(e => e.Key)], [.. behind.Select(e => client[e.Key])], upTo, max + 1, ct);
+        var lacking = behind.Sum(e => e.Value - client[e.Key]);
+        var ops = await db.OpsAfterAsync(videoId, [.. behind.Select(e => e.Key)], [.. behind.Select(e => client[e.Key])], upTo, lacking, max + 1, ct);
         return ops.Count > max ? (ops[..max], true) : (ops, false);
     }
 

@@ -3,7 +3,7 @@ using Phyght.Core.Data;
 
 namespace Phyght.Core.Videos;
 
-/// <summary>What applying a batch of ops to one video did.</summary>
+/// <summary>What applying a batch of ops to one video did. The stored rows' ids are set once <see cref="VideoWriter"/> has written them.</summary>
 public sealed record AppliedBatch(VideoDocument Before, VideoDocument After, IReadOnlyList<CrdtOperation> Stored, IReadOnlyList<string> Conflicts);
 
 /// <summary>
