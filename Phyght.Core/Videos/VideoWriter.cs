@@ -72,7 +72,7 @@ public sealed class VideoWriter(
         await db.SaveChangesAsync(ct);
         if (!edit.Removed)
         {
-            await db.InsertOpsAsync(edit.NewOps, ct);
+            await db.InsertOpsAsync(video.Id, edit.NewOps, ct);
         }
         // The change-feed row last, under one lock every writer holds from here to its commit: seqs are handed out
         // in commit order, so a reader that resumes after a seq (an instance after a Redis outage, a client replaying)
