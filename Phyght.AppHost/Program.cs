@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
+builder.UseOrchestratorCertificate();
 
 // Running: this machine's PostgreSQL, Redis and Azurite. Publishing: Aspire's containers and a storage account.
 var database = builder.AddPhyghtDatabase("postgres", "phyght");
