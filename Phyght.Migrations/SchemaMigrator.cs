@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using Phyght.Core;
 using Phyght.Core.Data;
 
 namespace Phyght.Migrations;
@@ -33,19 +35,10 @@ public sealed class SchemaMigrator(
             logger.LogInformation("Database {Database} and its logins {Logins} are provisioned",
                 provisioning.Value.Database, string.Join(", ", provisioning.Value.Logins.Select(l => l.Role)));
 
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
-            await db.Database.OpenConnectionAsync(stoppingToken);
-            // A second migrator started by hand waits for this one, then finds nothing to do.
-            await db.AdvisoryLockAsync(AdvisoryLocks.Migrations, stoppingToken);
-            // On an empty database EF first reads the history table, fails, and logs that failure as an error: the
-            // first thing an operator saw in the dashboard was a red badge. Creating the table first avoids it.
-            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(stoppingToken);
-            var pending = (await db.Database.GetPendingMigrationsAsync(stoppingToken)).ToList();
-            await db.Database.MigrateAsync(stoppingToken);
-            activity?.SetTag("phyght.migrations.applied", pending.Count);
+            var applied = await IsCurrentAsync(stoppingToken) ? [] : await ApplyPendingMigrationsAsync(stoppingToken);
+            activity?.SetTag("phyght.migrations.applied", applied.Count);
             logger.LogInformation("Database schema is up to date ({Applied} migrations applied: {Migrations})",
-                pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
+                applied.Count, applied.Count == 0 ? "none" : string.Join(", ", applied));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -54,5 +47,27 @@ public sealed class SchemaMigrator(
             Environment.ExitCode = 1;
         }
         lifetime.StopApplication();
+    }
+
+    private async Task<bool> IsCurrentAsync(CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(configuration.GetConnectionString(ResourceNames.Database));
+        await connection.OpenAsync(ct);
+        return await SchemaHistory.IsCurrentAsync(connection, ct);
+    }
+
+    private async Task<IReadOnlyList<string>> ApplyPendingMigrationsAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
+        await db.Database.OpenConnectionAsync(ct);
+        // A second migrator started by hand waits for this one, then finds nothing to do.
+        await db.AdvisoryLockAsync(AdvisoryLocks.Migrations, ct);
+        // On an empty database EF first reads the history table, fails, and logs that failure as an error: the
+        // first thing an operator saw in the dashboard was a red badge. Creating the table first avoids it.
+        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(ct);
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        await db.Database.MigrateAsync(ct);
+        return pending;
     }
 }

@@ -22,11 +22,8 @@ public static class AzuriteExecutableBuilderExtensions
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHttpClient(healthCheckKey);
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey,
-            sp => new AzuriteUpCheck(resource, sp.GetRequiredService<IHttpClientFactory>().CreateClient(healthCheckKey)),
-            HealthStatus.Unhealthy,
-            tags: null));
+        builder.Services.AddHealthChecks().AddServerReadinessCheck(healthCheckKey,
+            sp => new AzuriteUpCheck(resource, sp.GetRequiredService<IHttpClientFactory>().CreateClient(healthCheckKey)));
 
         return builder.AddResource(resource)
             .WithServerEndpoint(AzuriteExecutableResource.BlobEndpointName, "http", "Phyght:Azurite:Port")

@@ -27,11 +27,7 @@ public static class PostgresExecutableBuilderExtensions
         var resource = new PostgresExecutableResource(name, command, dataPath, password, pgData);
 
         var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey,
-            _ => new PostgresReadyCheck(resource),
-            failureStatus: HealthStatus.Unhealthy,
-            tags: null));
+        builder.Services.AddHealthChecks().AddServerReadinessCheck(healthCheckKey, _ => new PostgresReadyCheck(resource));
 
         return builder.AddResource(resource)
             .WithServerEndpoint(PostgresExecutableResource.EndpointName, "tcp", "Phyght:Postgres:Port")
@@ -76,8 +72,7 @@ public static class PostgresExecutableBuilderExtensions
         var builder = server.ApplicationBuilder;
 
         var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new PostgresReadyCheck(database), HealthStatus.Unhealthy, tags: null));
+        builder.Services.AddHealthChecks().AddServerReadinessCheck(healthCheckKey, _ => new PostgresReadyCheck(database));
 
         return builder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot

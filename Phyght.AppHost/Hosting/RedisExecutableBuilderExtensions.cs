@@ -24,8 +24,7 @@ public static class RedisExecutableBuilderExtensions
         var resource = new RedisExecutableResource(name, redisServer ?? binary, redisData, password);
 
         var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new RedisPingCheck(resource), HealthStatus.Unhealthy, tags: null));
+        builder.Services.AddHealthChecks().AddServerReadinessCheck(healthCheckKey, _ => new RedisPingCheck(resource));
 
         return builder.AddResource(resource)
             .WithServerEndpoint(RedisExecutableResource.EndpointName, "tcp", "Phyght:Redis:Port")
