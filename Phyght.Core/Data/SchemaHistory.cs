@@ -22,19 +22,18 @@ public static class SchemaHistory
 
     public static async Task<bool> IsCurrentAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("""SELECT migration_id FROM "__EFMigrationsHistory" """, connection);
-        var applied = new HashSet<string>();
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                applied.Add(reader.GetString(0));
-            }
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        // An empty database has no history table yet: asked first, so the server logs no error on a first start.
+        await using var exists = new NpgsqlCommand("""SELECT to_regclass('"__EFMigrationsHistory"') IS NOT NULL""", connection);
+        if (await exists.ExecuteScalarAsync(ct) is not true)
         {
             return false;
+        }
+        await using var command = new NpgsqlCommand("""SELECT migration_id FROM "__EFMigrationsHistory" """, connection);
+        var applied = new HashSet<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            applied.Add(reader.GetString(0));
         }
         return applied.IsSupersetOf(MigrationsInBuild);
     }
