@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
-builder.UseOrchestratorCertificate();
+builder.UseOrchestratorLauncher();
 
 // Running: this machine's PostgreSQL, Redis and Azurite. Publishing: Aspire's containers and a storage account.
 var database = builder.AddPhyghtDatabase("postgres", "phyght");

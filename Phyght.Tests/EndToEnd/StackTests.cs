@@ -23,6 +23,18 @@ public sealed class StackTests(StackFixture fixture)
         }
     }
 
+    /// <summary>The process the orchestrator reports (and stops) is the service's own, started from the AppHost build's
+    /// output, not a <c>dotnet run</c> that evaluates the project at every start.</summary>
+    [Theory]
+    [InlineData("api", "Phyght.Api")]
+    [InlineData("worker", "Phyght.Worker")]
+    public void Each_service_runs_from_its_build_output(string resource, string assembly)
+    {
+        var command = File.ReadAllText($"/proc/{Stack.ProcessIdOf(resource)}/cmdline").Split('\0');
+
+        Assert.Equal(assembly, Path.GetFileName(command[0]));
+    }
+
     [Theory]
     [InlineData("api")]
     [InlineData("worker")]

@@ -122,7 +122,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
         // A request to the dead instance may hang in the orchestrator's proxy: writers give up after 10 s, as clients do.
         instances = [.. instances.Select(i => i.On(WithTimeout(Stack.App.CreateHttpClient(ScaleOutFixture.ApiInstances[Array.IndexOf(instances, i)]))))];
         var doomed = instances[2];
-        var pid = ServiceProcessOf(Stack.ProcessIdOf("api-c"));
+        var pid = Stack.ProcessIdOf("api-c");
         var load = new WriteLoad();
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var writing = load.RunAsync(instances, videos, rounds: 1000, stop.Token);
@@ -281,10 +281,6 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, Xunit.Abstractions.IT
 
     private static IEnumerable<int> ProcessesRunning(string command) =>
         Processes(pid => File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(command));
-
-    /// <summary>The service's own process: the orchestrator starts projects through <c>dotnet run</c>, whose child it is.</summary>
-    private static int ServiceProcessOf(int launcher) =>
-        Processes(pid => ParentOf(pid) == launcher).FirstOrDefault() is var child and not 0 ? child : launcher;
 
     /// <summary>The parent process id, from <c>/proc/{pid}/stat</c> (the field after the command's closing bracket).</summary>
     private static int ParentOf(int pid)
