@@ -17,18 +17,18 @@ public static class BuiltServices
     public static IReadOnlyDictionary<string, string> Outputs(Assembly appHost) =>
         appHost.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Where(m => m.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal) && !string.IsNullOrEmpty(m.Value))
-            .ToDictionary(m => m.Key[MetadataPrefix.Length..], m => m.Value!);
+            .GroupBy(m => m.Key[MetadataPrefix.Length..]).ToDictionary(g => g.Key, g => g.First().Value!);
 
     /// <summary>
     /// The shim's script: <c>run</c> of a service built in <paramref name="configuration"/> runs its apphost (or
     /// <c>dotnet exec</c> of its assembly when it has none) with the arguments after <c>run</c>'s own and, as <c>run</c>
-    /// does, <c>DOTNET_ROOT</c> set to <paramref name="dotnet"/>'s folder; anything else, a service whose output is
-    /// missing included, goes to <paramref name="dotnet"/> unchanged. A service's PATH is DCP's, without the shim's
-    /// <paramref name="folder"/>. Bash, not sh: Debian's sh drops environment
+    /// does, <c>DOTNET_ROOT</c> set (to <paramref name="dotnetRoot"/>, the AppHost's own runtime) when it is not; anything else, a service whose output is
+    /// missing included, goes to <paramref name="dotnet"/> unchanged. A service's PATH is DCP's without the shim's
+    /// <paramref name="folder"/> (the launcher puts it first). Bash, not sh: Debian's sh drops environment
     /// variables whose names are not shell names, and Aspire's connection strings are named after resources
     /// (<c>ConnectionStrings__phyght-accounts</c>).
     /// </summary>
-    public static string DotnetShim(string folder, string dotnet, string configuration, IReadOnlyDictionary<string, string> outputs)
+    public static string DotnetShim(string folder, string dotnet, string dotnetRoot, string configuration, IReadOnlyDictionary<string, string> outputs)
     {
         var cases = string.Concat(outputs.Where(o => File.Exists(o.Value)).Select(o =>
         {
@@ -37,7 +37,6 @@ public static class BuiltServices
             return $"    {Shell.Quote(o.Key)}) exec {command} \"$@\" ;;\n";
         }));
         var stripFolder = $"PATH=${{PATH#{Shell.Quote(folder + ":")}}}";
-        var root = Path.GetDirectoryName(File.ResolveLinkTarget(dotnet, returnFinalTarget: true)?.FullName ?? dotnet)!;
         return $"""
             #!/bin/bash
             # Written by the AppHost at every start (Hosting/BuiltServices.cs): DCP's dotnet. A service the AppHost built starts
@@ -45,11 +44,13 @@ public static class BuiltServices
             if [ "$1" = run ] && [ "$2" = --project ] && [ "$4" = --no-build ] && [ "$5" = --configuration ] && [ "$6" = {Shell.Quote(configuration)} ] && [ "$7" = --no-launch-profile ]; then
               project=$3
               shift 7
+              separator=
+              if [ "$1" = -- ]; then separator=--; shift; fi
               {stripFolder}
-              [ -n "$DOTNET_ROOT" ] || export DOTNET_ROOT={Shell.Quote(root)}
+              [ -n "$DOTNET_ROOT" ] || export DOTNET_ROOT={Shell.Quote(dotnetRoot)}
               case "$project" in
             {cases}  esac
-              set -- run --project "$project" --no-build --configuration {Shell.Quote(configuration)} --no-launch-profile "$@"
+              set -- run --project "$project" --no-build --configuration {Shell.Quote(configuration)} --no-launch-profile $separator "$@"
             fi
             exec {Shell.Quote(dotnet)} "$@"
 
@@ -59,5 +60,10 @@ public static class BuiltServices
     /// <summary>The first <c>dotnet</c> on the PATH, as DCP would have found it.</summary>
     public static string? FindDotnet() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "dotnet")).FirstOrDefault(File.Exists);
+            .Select(dir => Path.GetFullPath(Path.Combine(dir, "dotnet"))).FirstOrDefault(File.Exists);
+
+    /// <summary>The .NET installation the AppHost runs on (its runtime folder is <c>shared/Microsoft.NETCore.App/&lt;version&gt;</c>
+    /// inside it), which is what the services' apphosts need to find.</summary>
+    public static string RuntimeRoot() =>
+        Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 }

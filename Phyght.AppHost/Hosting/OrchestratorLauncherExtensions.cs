@@ -35,23 +35,24 @@ public static class OrchestratorLauncherExtensions
         WriteOwnerOnly(certificate, certificatePem, ownerOnly);
         WriteOwnerOnly(key, keyPem, ownerOnly);
 
-        var command = Shell.Quote(dcp);
+        var path = "";
         if (BuiltServices.FindDotnet() is { } dotnet
             && typeof(OrchestratorLauncherExtensions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } configuration)
         {
             WriteOwnerOnly(Path.Combine(bin, "dotnet"),
-                BuiltServices.DotnetShim(bin, dotnet, configuration, BuiltServices.Outputs(typeof(OrchestratorLauncherExtensions).Assembly)), ownerRuns);
-            command = $"PATH={Shell.Quote(bin)}:\"$PATH\" {command}";
+                BuiltServices.DotnetShim(bin, dotnet, BuiltServices.RuntimeRoot(), configuration, BuiltServices.Outputs(typeof(OrchestratorLauncherExtensions).Assembly)), ownerRuns);
+            path = $"PATH={Shell.Quote(bin)}:\"$PATH\"; export PATH";
         }
         var launcher = Path.Combine(folder, "dcp");
         WriteOwnerOnly(launcher, $"""
             #!/bin/bash
             # Written by the AppHost at every start (Hosting/OrchestratorLauncherExtensions.cs): DCP, with a certificate for its
             # API server and the AppHost's dotnet shim first on its PATH. Bash: it passes on every environment variable.
+            {path}
             if [ "$1" = start-apiserver ]; then
-              exec env {command} "$@" --tls-cert-file {Shell.Quote(certificate)} --tls-key-file {Shell.Quote(key)}
+              exec {Shell.Quote(dcp)} "$@" --tls-cert-file {Shell.Quote(certificate)} --tls-key-file {Shell.Quote(key)}
             fi
-            exec env {command} "$@"
+            exec {Shell.Quote(dcp)} "$@"
 
             """, ownerRuns);
 

@@ -34,15 +34,17 @@ public sealed class CompiledModelTests
     }
 
     /// <summary>What a query or a save depends on: each entity's table, its properties' columns, store types, nullability
-    /// and conversions, its keys, foreign keys and query filter.</summary>
+    /// and conversions, its keys, foreign keys and the number of its query filters.</summary>
     private static IEnumerable<string> Describe(IModel model) =>
         model.GetEntityTypes().OrderBy(e => e.Name).SelectMany(entity =>
             new[] { $"{entity.Name} -> {entity.GetSchemaQualifiedTableName()} filter {entity.GetDeclaredQueryFilters().Count}" }
                 .Concat(entity.GetProperties().Select(p =>
                     $"{entity.Name}.{p.Name}: {p.GetColumnName()} {p.GetColumnType()} {(p.IsNullable ? "null" : "not null")} "
-                    + $"{p.ClrType.Name} {p.GetTypeMapping().Converter?.GetType().Name} {p.ValueGenerated} {p.IsConcurrencyToken}"))
-                .Concat(entity.GetKeys().Select(k => $"{entity.Name} key {string.Join(",", k.Properties.Select(p => p.Name))}"))
+                    + $"{p.ClrType} {p.GetTypeMapping().Converter?.GetType()} {p.ValueGenerated} {p.IsConcurrencyToken} sentinel {p.Sentinel}"))
+                .Concat(entity.GetKeys().Select(k =>
+                    $"{entity.Name} {(k.IsPrimaryKey() ? "primary" : "alternate")} key {string.Join(",", k.Properties.Select(p => p.Name))}"))
                 .Concat(entity.GetForeignKeys().Select(f =>
-                    $"{entity.Name} fk {string.Join(",", f.Properties.Select(p => p.Name))} -> {f.PrincipalEntityType.Name} {f.DeleteBehavior}")))
+                    $"{entity.Name} fk {string.Join(",", f.Properties.Select(p => p.Name))} -> {f.PrincipalEntityType.Name}"
+                    + $"({string.Join(",", f.PrincipalKey.Properties.Select(p => p.Name))}) {f.DeleteBehavior} required {f.IsRequired} unique {f.IsUnique}")))
             .Concat(model.GetDbFunctions().Select(f => $"function {f.Name} {f.StoreType}").OrderBy(f => f));
 }

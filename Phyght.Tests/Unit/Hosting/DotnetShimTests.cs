@@ -33,6 +33,14 @@ public sealed class DotnetShimTests : IDisposable
     }
 
     [Fact]
+    public void A_separator_after_runs_options_is_runs_not_the_services()
+    {
+        var output = Shim(["run", "--project", _project, "--no-build", "--configuration", "Debug", "--no-launch-profile", "--", "--urls", "x"]);
+
+        Assert.Equal(["service", "--urls", "x"], output.Arguments);
+    }
+
+    [Fact]
     public void The_service_gets_every_environment_variable_dashes_included_dotnet_root_and_the_path_without_the_shim()
     {
         var output = Shim(["run", "--project", _project, "--no-build", "--configuration", "Debug", "--no-launch-profile"],
@@ -40,7 +48,7 @@ public sealed class DotnetShimTests : IDisposable
 
         Assert.Equal("service", output.Arguments[0]);
         Assert.Contains("ConnectionStrings__phyght-accounts=Host=x", output.Environment);
-        Assert.Contains($"DOTNET_ROOT={_folder}", output.Environment);
+        Assert.Contains("DOTNET_ROOT=/opt/dotnet", output.Environment);
         Assert.Contains("PATH=/usr/bin:/bin", output.Environment);
     }
 
@@ -48,10 +56,11 @@ public sealed class DotnetShimTests : IDisposable
     [InlineData("Release")]
     [InlineData("Debug", "other")]
     [InlineData("Debug", null, "--no-restore")]
-    public void Every_other_run_goes_to_dotnet_unchanged(string configuration, string? project = null, string? extra = null)
+    [InlineData("Release", null, "--no-launch-profile", "--")]
+    public void Every_other_run_goes_to_dotnet_unchanged(string configuration, string? project = null, string? extra = null, string? separator = null)
     {
         string[] arguments = ["run", "--project", project is null ? _project : Path.Combine(_folder, project, "Other.csproj"), "--no-build",
-            "--configuration", configuration, extra ?? "--no-launch-profile", "--urls", "x"];
+            "--configuration", configuration, extra ?? "--no-launch-profile", .. separator is null ? Array.Empty<string>() : [separator], "--urls", "x"];
 
         Assert.Equal(["dotnet", .. arguments], Shim(arguments).Arguments);
     }
@@ -87,7 +96,7 @@ public sealed class DotnetShimTests : IDisposable
         var shimFolder = Path.Combine(_folder, "shim");
         Directory.CreateDirectory(shimFolder);
         var shim = Path.Combine(shimFolder, "dotnet");
-        File.WriteAllText(shim, BuiltServices.DotnetShim(shimFolder, _dotnet, "Debug", new Dictionary<string, string> { [_project] = _assembly }));
+        File.WriteAllText(shim, BuiltServices.DotnetShim(shimFolder, _dotnet, "/opt/dotnet", "Debug", new Dictionary<string, string> { [_project] = _assembly }));
         var start = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true };
         start.ArgumentList.Add(shim);
         foreach (var argument in arguments)
