@@ -14,6 +14,7 @@ namespace Phyght.AppHost.Hosting;
 public static class OrchestratorLauncherExtensions
 {
     private const string CliPathKey = "DcpPublisher:CliPath";
+    private static readonly Assembly AppHost = typeof(OrchestratorLauncherExtensions).Assembly;
 
     public static IDistributedApplicationBuilder UseOrchestratorLauncher(this IDistributedApplicationBuilder builder)
     {
@@ -37,10 +38,10 @@ public static class OrchestratorLauncherExtensions
 
         var path = "";
         if (BuiltServices.FindDotnet() is { } dotnet
-            && typeof(OrchestratorLauncherExtensions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } configuration)
+            && AppHost.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } configuration)
         {
             WriteOwnerOnly(Path.Combine(bin, "dotnet"),
-                BuiltServices.DotnetShim(bin, dotnet, BuiltServices.RuntimeRoot(), configuration, BuiltServices.Outputs(typeof(OrchestratorLauncherExtensions).Assembly)), ownerRuns);
+                BuiltServices.DotnetShim(bin, dotnet, BuiltServices.RuntimeRoot(), configuration, BuiltServices.Outputs(AppHost)), ownerRuns);
             path = $"PATH={Shell.Quote(bin)}:\"$PATH\"; export PATH";
         }
         var launcher = Path.Combine(folder, "dcp");
@@ -62,7 +63,7 @@ public static class OrchestratorLauncherExtensions
 
     /// <summary>Where the Aspire SDK's build recorded DCP (the value Aspire itself uses when no path is configured).</summary>
     private static string? DcpPathFromAspireSdk() =>
-        typeof(OrchestratorLauncherExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        AppHost.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(m => string.Equals(m.Key, "dcpclipath", StringComparison.OrdinalIgnoreCase))?.Value is { Length: > 0 } path
             && File.Exists(path) ? path : null;
 
