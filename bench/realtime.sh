@@ -19,7 +19,7 @@ until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
 
 # Both API processes, and the port each listens on (straight to the process, past the dashboard's proxy).
 pids=(); urls=()
-for pid in $(pgrep -f 'Phyght.Api/bin/Release/net10.0/Phyght.Api$'); do
+for pid in $(pgrep -f 'Phyght.Api/bin/Release/net10.0/[^/]*/publish/Phyght.Api$'); do
   url=$(tr '\0' '\n' </proc/$pid/environ 2>/dev/null | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1)
   [ -n "$url" ] || continue
   until curl -sf "$url/health" >/dev/null; do sleep 0.5; done

@@ -16,7 +16,7 @@ apphost=$!
 # The AppHost exits before the last of its processes: the next stack needs the API's port free.
 trap 'kill -TERM $apphost; wait $apphost 2>/dev/null; while ss -Hltn "sport = :5080" | grep -q .; do sleep 0.2; done; rm -rf "$data"' EXIT
 until curl -sf localhost:5080/health >/dev/null; do sleep 0.5; done
-api_pid=$(pgrep -f 'bin/Release/net10.0/Phyght.Api$' | head -1)
+api_pid=$(pgrep -f 'bin/Release/net10.0/[^/]*/publish/Phyght.Api$' | head -1)
 credentials=$(printf '{"email":"admin@phyght.local","password":"%s"}' "$(cat "$data/admin-password.secret")")
 token=$(curl -sf localhost:5080/auth/token -H 'content-type: application/json' -d "$credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
