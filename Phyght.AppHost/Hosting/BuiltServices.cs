@@ -5,15 +5,16 @@ namespace Phyght.AppHost.Hosting;
 /// <summary>
 /// DCP starts each project resource as <c>dotnet run --project P --no-build --configuration C --no-launch-profile</c>,
 /// and <c>run</c> evaluates P with MSBuild to learn what to start: about 1 s of CPU per service per start, twice on the
-/// warm start's critical path (the migrator, then the API). The AppHost's build records where it built each service
-/// (<c>RecordServiceOutputs</c> in the project file); <see cref="DotnetShim"/> is a <c>dotnet</c> for DCP that starts that
-/// output directly, as <c>run</c> would, and hands every other command to dotnet itself.
+/// warm start's critical path (the migrator, then the API). The AppHost's build publishes each service precompiled
+/// (ReadyToRun) and records where (<c>RecordServiceOutputs</c> in the project file); <see cref="DotnetShim"/> is a
+/// <c>dotnet</c> for DCP that starts that output directly, as <c>run</c> would, and hands every other command to dotnet
+/// itself.
 /// </summary>
 public static class BuiltServices
 {
     private const string MetadataPrefix = "phyght-service-output:";
 
-    /// <summary>Each service project's path and its built assembly, as the AppHost's build recorded them.</summary>
+    /// <summary>Each service project's path and its published assembly, as the AppHost's build recorded them.</summary>
     public static IReadOnlyDictionary<string, string> Outputs(Assembly appHost) =>
         appHost.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Where(m => m.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal) && !string.IsNullOrEmpty(m.Value))
