@@ -30,8 +30,9 @@ public sealed class BuiltServicesTests
     [MemberData(nameof(Services))]
     public void Each_service_and_its_dependencies_are_precompiled(string project)
     {
-        var folder = Path.GetDirectoryName(Outputs[Path.GetFullPath(project)])!;
-        foreach (var name in new[] { Path.GetFileName(Outputs[Path.GetFullPath(project)]), "Phyght.Core.dll", "Npgsql.dll", "Microsoft.EntityFrameworkCore.dll" })
+        var assembly = Outputs[Path.GetFullPath(project)];
+        var folder = Path.GetDirectoryName(assembly)!;
+        foreach (var name in new[] { Path.GetFileName(assembly), "Phyght.Core.dll", "Npgsql.dll", "Microsoft.EntityFrameworkCore.dll" })
             Assert.True(IsReadyToRun(Path.Combine(folder, name)), $"{name} in {folder} is IL only");
     }
 
