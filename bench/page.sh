@@ -11,6 +11,8 @@ videos=${1:-1000000}; seconds=${2:-10}; runs=${3:-3}; shift $(( $# < 3 ? $# : 3 
 data=${PHYGHT_BENCH_DATA:-$(mktemp -d /tmp/phyght-bench-XXXX)}; mkdir -p "$data"
 pgport=55432
 dotnet build Phyght.AppHost -c Release -v q -nologo >/dev/null
+# The AppHost exits before the last of its processes: a stack stopped just before still holds the ports.
+while ss -Hltn "( sport = :5080 or sport = :$pgport )" | grep -q .; do sleep 0.2; done
 dotnet run --project Phyght.AppHost -c Release --no-build -- --Phyght:DataPath="$data" --Phyght:Postgres:Port=$pgport \
   --RateLimits:General:PermitLimit=100000000 --Catalog:Cache:Seconds=0 "$@" >/tmp/bench-apphost.log 2>&1 &
 apphost=$!
