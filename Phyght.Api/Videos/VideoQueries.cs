@@ -81,9 +81,9 @@ public sealed class VideoQueries(PhyghtDbContext db)
     }
 
     // The catalogue's most common read, compiled once per audience (EF.CompileAsyncQuery): building, funcletizing and
-    // looking up its expression tree per request were a third of the API's samples in a profile of uncached pages. A filter left
-    // null is dropped from the SQL by EF, which caches one statement per pattern of null parameters, so each shape
-    // still gets the plan of its own indexes. The first pages have no cursor (null) and skip the offset.
+    // looking up its expression tree per request were a third of the API's samples in a profile of uncached pages.
+    // EF drops a filter left null from the SQL (it caches one statement per pattern of null parameters), so each shape
+    // still gets the plan of its own index. A page by number has no cursor (null); a page after a cursor skips nothing.
     private static readonly Func<PhyghtDbContext, VideoStatus?, string?, bool?, DateTimeOffset?, Guid, int, int, IAsyncEnumerable<BrowseRow>>[] BrowsePages =
         [CompileBrowsePage(staff: false), CompileBrowsePage(staff: true)];
 
