@@ -40,11 +40,23 @@ public static class ApiResourceExtensions
             .WithConfigurationSection("RateLimits")
             .WithConfigurationSection("Storage")
             .WithServiceDefaults()
+            .WithOptimizedCodeFromTheStart()
             .WithApiReferenceLinks()
             .WithHttpHealthCheck("/health")
             .WithDirectEndpointWhenRunning()
             .WithPublicUrl();
     }
+
+    /// <summary>
+    /// Hot methods go from their precompiled code to optimized code in one step, without waiting for start-up to look
+    /// finished. By default the runtime puts off call counting while new methods keep appearing, then compiles each hot
+    /// method twice (instrumented, then optimized). On two shared cores under load, the API's uncached pages were still
+    /// getting faster a minute after a start (2.9 → 1.5 ms of CPU per request); with these they are steady from 20–30 s
+    /// (0.6–0.8 ms, docs/benchmarks.md, sixteenth session). Only the API: the short-lived migrator, given them too,
+    /// made a cold start about 5 s slower, compiling optimized code for methods it would not call again.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithOptimizedCodeFromTheStart(this IResourceBuilder<ProjectResource> api) =>
+        api.WithEnvironment("DOTNET_TieredPGO", "0").WithEnvironment("DOTNET_TC_CallCountingDelayMs", "0");
 
     /// <summary>
     /// Running, one API process listens on its address itself: DCP's proxy in front of it took 44 % of an uncached
