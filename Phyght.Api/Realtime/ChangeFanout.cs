@@ -1,131 +1,169 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Phyght.Api.Videos;
 using Phyght.Core.Realtime;
 using StackExchange.Redis;
 
 namespace Phyght.Api.Realtime;
 
-/// <summary>Every API instance subscribes to the change channel on Redis and delivers each event, read from the
-/// change feed by the seq the message names, to its own connections. Pub/sub forgets what it sent while a subscriber
-/// was away, and an event cannot be read while the database is away, so when either comes back this instance catches
-/// up from the change feed past the last seq it delivered (each seq is delivered once).</summary>
+/// <summary>
+/// Every API instance subscribes to the change channel on Redis and delivers each event, read from the change feed by
+/// the seq the message names, to its own connections. Redis is only the fast path: pub/sub forgets what it sent while
+/// a subscriber was away, and an event cannot be read while the database is away, so a sweep checks the change feed
+/// against what this instance delivered (<see cref="DeliveredSeqs"/>) and delivers what is missing: every
+/// <see cref="SweepInterval"/> for events settled longer than <see cref="Settle"/>, and at once for all of them when
+/// Redis or the database comes back. Each seq is delivered once.
+/// </summary>
 public sealed class ChangeFanout(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopes,
     Subscribers subscribers,
     VideoResponses responses,
     CatalogCache cache,
-    ILogger<ChangeFanout> logger) : IHostedService
+    RealtimeMetrics metrics,
+    TimeProvider time,
+    ILogger<ChangeFanout> logger) : BackgroundService
 {
-    private long _lastSeq;
-    // Seqs already delivered by this instance (a recent window), so live delivery and catch-up never send one twice.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _delivered = new();
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>How long an event may take from its commit to this instance through Redis before a sweep delivers it.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
+
+    private const int SweepPage = 1_000;
+
+    private DeliveredSeqs _delivered = null!;
+    private readonly Channel<bool> _sweepNow = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private int _redisRestored;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _markers = new();
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await using (var scope = scopes.CreateAsyncScope())
         {
-            _lastSeq = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.MaxAsync(c => (long?)c.Seq, cancellationToken) ?? 0;
+            _delivered = new DeliveredSeqs(await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed
+                .MaxAsync(c => (long?)c.Seq, cancellationToken) ?? 0);
         }
-        redis.ConnectionRestored += (_, _) => RequestCatchUp();
-        var queue = await redis.GetSubscriber().SubscribeAsync(ChangePublisher.Channel);
-        queue.OnMessage(async message =>
+        redis.ConnectionRestored += (_, _) =>
         {
-            try
-            {
-                var text = message.Message.ToString();
-                if (_markers.TryRemove(text, out var heard))
-                {
-                    heard.TrySetResult();
-                }
-                else if (long.TryParse(text, out var seq) && !_delivered.ContainsKey(seq))
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await DeliverAsync(await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
-                        .SingleOrDefaultAsync(c => c.Seq == seq));
-                }
-            }
-            catch (Exception ex)
-            {
-                // Most often the database is away for a moment: the feed still has the event, so catch up from it.
-                logger.LogWarning(ex, "Could not deliver change {Message} now; catching up from the change feed", message.Message.ToString());
-                RequestCatchUp();
-            }
-        });
+            Volatile.Write(ref _redisRestored, 1);
+            _sweepNow.Writer.TryWrite(true);
+        };
+        var queue = await redis.GetSubscriber().SubscribeAsync(ChangePublisher.Channel);
+        queue.OnMessage(OnMessageAsync);
+        await base.StartAsync(cancellationToken);
     }
 
-    private int _catchingUp;
-    private int _catchUpRequested;
-
-    /// <summary>Runs <see cref="CatchUpAsync"/>, once at a time: a request made while one runs makes it run again after.</summary>
-    private void RequestCatchUp()
+    private async Task OnMessageAsync(ChannelMessage message)
     {
-        Volatile.Write(ref _catchUpRequested, 1);
-        if (Interlocked.CompareExchange(ref _catchingUp, 1, 0) != 0)
+        try
         {
-            return;
+            var text = message.Message.ToString();
+            if (_markers.TryRemove(text, out var heard))
+            {
+                heard.TrySetResult();
+            }
+            else if (long.TryParse(text, out var seq) && !_delivered.Contains(seq))
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                if (await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
+                    .SingleOrDefaultAsync(c => c.Seq == seq) is { } change)
+                {
+                    await DeliverAsync(change);
+                }
+            }
         }
-        _ = Task.Run(async () =>
+        catch (Exception ex)
+        {
+            // Most often the database is away for a moment: the feed still has the event, and the sweep delivers it.
+            logger.LogWarning(ex, "Could not deliver change {Message} now; the change feed sweep will", message.Message.ToString());
+            _sweepNow.Writer.TryWrite(true);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Task<bool>? wake = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            wake ??= _sweepNow.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            var requested = await Task.WhenAny(wake, Task.Delay(SweepInterval, time, stoppingToken)) == wake;
+            if (requested)
+            {
+                wake = null;
+                _sweepNow.Reader.TryRead(out _);
+            }
+            await SweepUntilDoneAsync(everything: requested, stoppingToken);
+        }
+    }
+
+    /// <summary>Retried until the database is back (a restart takes seconds to a minute): giving up would lose the
+    /// events whose live read failed.</summary>
+    private async Task SweepUntilDoneAsync(bool everything, CancellationToken ct)
+    {
+        for (var attempt = 1; !ct.IsCancellationRequested; attempt++)
         {
             try
             {
-                while (Interlocked.Exchange(ref _catchUpRequested, 0) == 1)
+                var restored = Interlocked.Exchange(ref _redisRestored, 0) == 1;
+                if (restored)
                 {
-                    await CatchUpAsync();
+                    await AwaitSubscriptionAsync(ct);
                 }
+                var (delivered, after) = await SweepAsync(everything || restored, ct);
+                if (delivered > 0)
+                {
+                    // After an outage this is the catch-up; otherwise Redis lost messages it had accepted.
+                    logger.Log(everything || restored ? LogLevel.Information : LogLevel.Warning,
+                        "Change feed sweep delivered {Count} changes after seq {Seq} that had not arrived through Redis", delivered, after);
+                }
+                return;
             }
-            finally
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                Volatile.Write(ref _catchingUp, 0);
-                if (Volatile.Read(ref _catchUpRequested) == 1)
-                {
-                    RequestCatchUp();
-                }
+                everything = true;
+                logger.Log(attempt < 30 ? LogLevel.Warning : LogLevel.Error, ex,
+                    "Could not sweep the change feed (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), time, ct);
             }
-        });
+        }
     }
 
     /// <summary>
-    /// Events published while Redis was away, read from the change feed. Seqs are handed out in commit order
-    /// (<see cref="Phyght.Core.Videos.VideoWriter"/>), so reading after a seq misses nothing committed later; the read
-    /// starts <see cref="InFlightMargin"/> seqs before the highest this instance delivered, for events that were still on
-    /// their way through Redis when it went (those already delivered are skipped). Retried until the database is back.
+    /// Delivers every event after the watermark that no one claimed, page by page, and moves the watermark past it.
+    /// Seqs are handed out in commit order (<see cref="Phyght.Core.Videos.VideoWriter"/>), so once the feed is read past
+    /// a seq nothing at or below it can still commit. <paramref name="everything"/>: the events of the last
+    /// <see cref="Settle"/> too (after an outage they will not arrive through Redis).
     /// </summary>
-    private async Task CatchUpAsync()
+    private async Task<(int Delivered, long After)> SweepAsync(bool everything, CancellationToken ct)
     {
-        await AwaitSubscriptionAsync();
-        for (var attempt = 1; ; attempt++)
+        using var activity = everything ? PhyghtTelemetry.ActivitySource.StartActivity("sweep change feed") : null;
+        var from = _delivered.SweptUpTo;
+        var settledBefore = everything ? DateTimeOffset.MaxValue : time.GetUtcNow() - Settle;
+        var delivered = 0;
+        while (true)
         {
-            try
+            var after = _delivered.SweptUpTo;
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
+            var feed = await db.ChangeFeed.AsNoTracking().Where(c => c.Seq > after).OrderBy(c => c.Seq).Take(SweepPage)
+                .Select(c => new { c.Seq, c.CreatedAt }).ToListAsync(ct);
+            var (unclaimed, upTo) = _delivered.Check([.. feed.Select(c => (c.Seq, c.CreatedAt))], settledBefore);
+            if (unclaimed.Count > 0)
             {
-                var after = Math.Max(0, Interlocked.Read(ref _lastSeq) - InFlightMargin);
-                var from = after;
-                var delivered = 0;
-                while (true)
+                foreach (var change in await db.ChangeFeed.AsNoTracking().Where(c => unclaimed.Contains(c.Seq)).OrderBy(c => c.Seq).ToListAsync(ct))
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var page = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
-                        .Where(c => c.Seq > after).OrderBy(c => c.Seq).Take(CatchUpPage).ToListAsync();
-                    foreach (var change in page)
+                    if (await DeliverAsync(change))
                     {
-                        delivered += await DeliverAsync(change) ? 1 : 0;
+                        delivered++;
+                        metrics.Recovered.Add(1, new KeyValuePair<string, object?>("reason", everything ? "outage" : "lost"));
                     }
-                    if (page.Count < CatchUpPage)
-                    {
-                        break;
-                    }
-                    after = page[^1].Seq;
                 }
-                logger.LogInformation("Redis is back: caught up {Count} undelivered changes after seq {Seq}", delivered, from);
-                return;
             }
-            catch (Exception ex)
+            _delivered.Advance(upTo);
+            if (feed.Count < SweepPage || upTo != feed[^1].Seq)
             {
-                // Until the database is back (a restart takes seconds to a minute): giving up would lose the events
-                // whose live read failed. Every 5 s at most, logged as an error once it has lasted a while.
-                logger.Log(attempt < 30 ? LogLevel.Warning : LogLevel.Error, ex,
-                    "Could not catch up from the change feed (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));
+                activity?.SetTag("phyght.change.seq", upTo);
+                return (delivered, from);
             }
         }
     }
@@ -133,10 +171,10 @@ public sealed class ChangeFanout(
     /// <summary>
     /// Waits until this instance hears its own marker on the channel. The connection comes back before its channels are
     /// subscribed again, and an event published in between reaches no one here; once the marker arrives, every event
-    /// published before it was committed before the catch-up reads, and every one after it arrives live. (Measured:
+    /// published before it was committed before the sweep reads, and every one after it arrives live. (Measured:
     /// catching up at once lost 1 of 111 events under load across a Redis restart.)
     /// </summary>
-    private async Task AwaitSubscriptionAsync()
+    private async Task AwaitSubscriptionAsync(CancellationToken ct)
     {
         for (var attempt = 1; attempt <= 30; attempt++)
         {
@@ -146,12 +184,12 @@ public sealed class ChangeFanout(
             try
             {
                 await redis.GetSubscriber().PublishAsync(ChangePublisher.Channel, marker);
-                await heard.Task.WaitAsync(TimeSpan.FromSeconds(1));
+                await heard.Task.WaitAsync(TimeSpan.FromSeconds(1), time, ct);
                 return;
             }
             catch (RedisException)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1)); // Redis refuses at once while it is still coming back
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct); // Redis refuses at once while it is still coming back
             }
             catch (TimeoutException)
             {
@@ -161,53 +199,48 @@ public sealed class ChangeFanout(
                 _markers.TryRemove(marker, out _);
             }
         }
-        logger.LogWarning("The change channel's subscription was not confirmed after Redis came back; catching up anyway");
+        logger.LogWarning("The change channel's subscription was not confirmed after Redis came back; sweeping anyway");
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _markers = new();
-
-    private const long InFlightMargin = 1_000;
-    private const int CatchUpPage = 1_000;
-
-    /// <summary>Delivers the change to this instance's subscribers; false when it was delivered before (or is none).</summary>
-    private async Task<bool> DeliverAsync(ChangeEvent? change)
+    /// <summary>Delivers the change to this instance's subscribers; false when someone else claimed it.</summary>
+    private async Task<bool> DeliverAsync(ChangeEvent change)
     {
-        if (change is null || !_delivered.TryAdd(change.Seq, 0))
+        if (!_delivered.TryClaim(change.Seq))
         {
             return false;
         }
-        if (_delivered.Count > 50_000)
-        {
-            var floor = Interlocked.Read(ref _lastSeq) - 10_000;
-            foreach (var old in _delivered.Keys.Where(k => k < floor))
-            {
-                _delivered.TryRemove(old, out _);
-            }
-        }
-        long seen;
-        while ((seen = Interlocked.Read(ref _lastSeq)) < change.Seq && Interlocked.CompareExchange(ref _lastSeq, change.Seq, seen) != seen)
-        {
-        }
-        ActivityContext.TryParse(change.TraceParent, null, out var parent);
-        using var activity = PhyghtTelemetry.ActivitySource.StartActivity("deliver videoChanged", ActivityKind.Consumer, parent);
-        activity?.SetTag("phyght.video.id", change.VideoId);
-        activity?.SetTag("phyght.change.seq", change.Seq);
-
-        // Changes made by other instances (or the worker) reach this instance's cache here. The seq is marked delivered
-        // already, so nothing between here and Deliver may throw: an eviction that fails while Redis comes back (the
-        // cache's second level) only leaves a page cached for its few seconds; throwing lost the event for good.
         try
         {
-            await cache.EvictAsync(change.VideoId);
+            ActivityContext.TryParse(change.TraceParent, null, out var parent);
+            using var activity = PhyghtTelemetry.ActivitySource.StartActivity("deliver videoChanged", ActivityKind.Consumer, parent);
+            activity?.SetTag("phyght.video.id", change.VideoId);
+            activity?.SetTag("phyght.change.seq", change.Seq);
+
+            // Changes made by other instances (or the worker) reach this instance's cache here. An eviction that fails
+            // while Redis comes back (the cache's second level) only leaves a page cached for its few seconds.
+            try
+            {
+                await cache.EvictAsync(change.VideoId);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not evict video {VideoId} from the cache for change {Seq}", change.VideoId, change.Seq);
+            }
+            var (message, isPublic) = VideoChangedMessage.From(change, responses);
+            subscribers.Deliver(message, change.VideoId, isPublic, change.CreatedAt);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch
         {
-            logger.LogWarning(ex, "Could not evict video {VideoId} from the cache for change {Seq}", change.VideoId, change.Seq);
+            _delivered.Release(change.Seq);
+            throw;
         }
-        var (message, isPublic) = VideoChangedMessage.From(change, responses);
-        subscribers.Deliver(message, change.VideoId, isPublic, change.CreatedAt);
+        _delivered.Complete(change.Seq);
         return true;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(ChangePublisher.Channel);
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await redis.GetSubscriber().UnsubscribeAsync(ChangePublisher.Channel);
+        await base.StopAsync(cancellationToken);
+    }
 }

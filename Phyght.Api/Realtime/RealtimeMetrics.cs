@@ -15,6 +15,8 @@ public sealed class RealtimeMetrics
             "Events sent to a client in one write: more than one when they arrived within Realtime:WriteIntervalMilliseconds of its last write.",
             advice: new() { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         SlowClients = meter.CreateCounter<long>("phyght.realtime.slow_clients", "{connection}", "Clients that fell too far behind, told to resync and disconnected.");
+        Recovered = meter.CreateCounter<long>("phyght.realtime.events_recovered", "{event}",
+            "Changes this instance delivered from the change feed because they did not arrive through Redis, by reason: outage (Redis or the database was away) or lost (not seen within seconds otherwise: worth a look).");
         CallsRefused = meter.CreateCounter<long>("phyght.realtime.calls_refused", "{call}", "Hub calls refused: rate limited, too many subscriptions or connections.");
     }
 
@@ -25,4 +27,5 @@ public sealed class RealtimeMetrics
     public Histogram<int> EventsPerWrite { get; }
     public Counter<long> SlowClients { get; }
     public Counter<long> CallsRefused { get; }
+    public Counter<long> Recovered { get; }
 }

@@ -40,9 +40,8 @@ internal static class FaultChecker
             catch (TimeoutException)
             {
                 var missing = expected.Except(Received()).ToList();
-                var errors = stack.Logs.Lines.Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning && l.Category.StartsWith("api", StringComparison.Ordinal))
-                    .TakeLast(10).Select(l => $"{l.Category}: {l.Message}");
-                Assert.Fail($"the listener on {listener.Instance} (resumed {listener.Resumes} times) misses {missing.Count} of {expected.Count} changes: seqs {string.Join(", ", missing.Take(20))}\nThe API's last warnings:\n{string.Join("\n", errors)}");
+                Assert.Fail($"the listener on {listener.Instance} (resumed {listener.Resumes} times) misses {missing.Count} of {expected.Count} changes: seqs {string.Join(", ", missing.Take(20))}\n" +
+                    $"What {listener.Instance} logged of its fan-out and its warnings:\n{string.Join("\n", FanoutLog(stack, listener.Instance))}");
             }
             var received = Received();
             Assert.Equal(expected, received.Distinct());
@@ -51,6 +50,17 @@ internal static class FaultChecker
                 Assert.True(received.Count == expected.Count, $"the listener on {listener.Instance} got {received.Count - expected.Count} changes twice");
             }
         }
+    }
+
+    /// <summary>The instance's console lines (as the AppHost forwards them, one per line) about its change fan-out, and
+    /// its warnings and errors, each with the message line that follows its header.</summary>
+    private static IEnumerable<string> FanoutLog(PhyghtStack stack, string instance)
+    {
+        var lines = stack.Logs.Lines.Where(l => l.Category == $"Phyght.AppHost.Resources.{instance}").Select(l => l.Message).ToList();
+        return Enumerable.Range(0, lines.Count)
+            .Where(i => lines[i].Contains("ChangeFanout", StringComparison.Ordinal) || lines[i].Contains("warn:", StringComparison.Ordinal) || lines[i].Contains("fail:", StringComparison.Ordinal))
+            .TakeLast(15)
+            .Select(i => i + 1 < lines.Count ? $"{lines[i]}\n{lines[i + 1]}" : lines[i]);
     }
 
     /// <summary>Folding each video's op log gives the row the API serves.</summary>
