@@ -109,12 +109,13 @@ public sealed class ChangeFanout(
                 {
                     await AwaitSubscriptionAsync(ct);
                 }
-                var (delivered, after) = await SweepAsync(everything || restored, ct);
-                if (delivered > 0)
+                var recovered = await SweepAsync(everything || restored, ct);
+                if (recovered.Count > 0)
                 {
                     // After an outage this is the catch-up; otherwise Redis lost messages it had accepted.
                     logger.Log(everything || restored ? LogLevel.Information : LogLevel.Warning,
-                        "Change feed sweep delivered {Count} changes after seq {Seq} that had not arrived through Redis", delivered, after);
+                        "Change feed sweep delivered {Count} changes that had not arrived through Redis: seqs {Seqs}",
+                        recovered.Count, string.Join(", ", recovered.Take(20)) + (recovered.Count > 20 ? ", …" : ""));
                 }
                 return;
             }
@@ -134,12 +135,11 @@ public sealed class ChangeFanout(
     /// a seq nothing at or below it can still commit. <paramref name="everything"/>: the events of the last
     /// <see cref="Settle"/> too (after an outage they will not arrive through Redis).
     /// </summary>
-    private async Task<(int Delivered, long After)> SweepAsync(bool everything, CancellationToken ct)
+    private async Task<List<long>> SweepAsync(bool everything, CancellationToken ct)
     {
         using var activity = everything ? PhyghtTelemetry.ActivitySource.StartActivity("sweep change feed") : null;
-        var from = _delivered.SweptUpTo;
         var settledBefore = everything ? DateTimeOffset.MaxValue : time.GetUtcNow() - Settle;
-        var delivered = 0;
+        var recovered = new List<long>();
         while (true)
         {
             var after = _delivered.SweptUpTo;
@@ -154,7 +154,7 @@ public sealed class ChangeFanout(
                 {
                     if (await DeliverAsync(change))
                     {
-                        delivered++;
+                        recovered.Add(change.Seq);
                         metrics.Recovered.Add(1, new KeyValuePair<string, object?>("reason", everything ? "outage" : "lost"));
                     }
                 }
@@ -163,7 +163,7 @@ public sealed class ChangeFanout(
             if (feed.Count < SweepPage || upTo != feed[^1].Seq)
             {
                 activity?.SetTag("phyght.change.seq", upTo);
-                return (delivered, from);
+                return recovered;
             }
         }
     }
