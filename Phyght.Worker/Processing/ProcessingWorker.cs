@@ -97,9 +97,15 @@ public sealed class ProcessingWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-        var (depth, oldest) = await queue.MeasureAsync(ct);
-        metrics.Queue(depth, oldest);
-        var job = await queue.ClaimAsync(ct);
+        ProcessingJob? job;
+        // The poll runs twice a second: traced, its statements would bury every real trace in the dashboard. A job it
+        // claims is traced from here on, in the upload's trace.
+        using (OpenTelemetry.SuppressInstrumentationScope.Begin())
+        {
+            var (depth, oldest) = await queue.MeasureAsync(ct);
+            metrics.Queue(depth, oldest);
+            job = await queue.ClaimAsync(ct);
+        }
         if (job is null)
         {
             return false;
