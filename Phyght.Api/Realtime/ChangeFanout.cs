@@ -65,8 +65,15 @@ public sealed class ChangeFanout(
             else if (long.TryParse(text, out var seq) && !_delivered.Contains(seq))
             {
                 await using var scope = scopes.CreateAsyncScope();
-                if (await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
-                    .SingleOrDefaultAsync(c => c.Seq == seq) is { } change)
+                ChangeEvent? change;
+                // Read before the change's trace is known (the row carries it): traced, every delivery on every
+                // instance would add a trace of its own to the dashboard. The delivery is traced, in the change's trace.
+                using (OpenTelemetry.SuppressInstrumentationScope.Begin())
+                {
+                    change = await scope.ServiceProvider.GetRequiredService<PhyghtDbContext>().ChangeFeed.AsNoTracking()
+                        .SingleOrDefaultAsync(c => c.Seq == seq);
+                }
+                if (change is not null)
                 {
                     await DeliverAsync(change);
                 }
