@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Phyght.Tests.Infrastructure;
@@ -36,6 +37,25 @@ public sealed class DashboardTests
         var server = Assert.Single(readSpans, s => s.Service == "api" && s.ParentSpanId == readParent);
         Assert.StartsWith("GET /videos-update/{id", server.Name);
         Assert.Contains(readSpans, s => s.Scope == "Npgsql" && AncestorsOf(s, readSpans).Contains(server.SpanId));
+
+        // A real-time Subscribe call is a span of its own, with the statements it ran (the caller's role, the video) beneath.
+        await using (var listener = await Integration.RealtimeTests.Listener.ConnectAsync(stack, admin.AccessToken))
+        {
+            await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)null);
+        }
+        var subscribeTrace = await Eventually.ReturnsAsync(async () =>
+            {
+                var body = await telemetry.GetFromJsonAsync<JsonElement>("/api/telemetry/traces?resource=api");
+                return (from resourceSpans in body.GetProperty("data").GetProperty("resourceSpans").EnumerateArray()
+                        from scope in resourceSpans.GetProperty("scopeSpans").EnumerateArray()
+                        where scope.GetProperty("scope").GetProperty("name").GetString() == "Microsoft.AspNetCore.SignalR.Server"
+                        from span in scope.GetProperty("spans").EnumerateArray()
+                        where span.GetProperty("name").GetString()!.Contains("Subscribe", StringComparison.Ordinal)
+                        select span.GetProperty("traceId").GetString()).FirstOrDefault();
+            }, trace => trace is not null, TimeSpan.FromSeconds(60), "the Subscribe call's span in the dashboard");
+        var subscribeSpans = await SpansAsync(telemetry, subscribeTrace!, spans => spans.Any(s => s.Scope == "Npgsql"));
+        var hubCall = Assert.Single(subscribeSpans, s => s.Scope == "Microsoft.AspNetCore.SignalR.Server" && s.Name.Contains("Subscribe", StringComparison.Ordinal));
+        Assert.All(subscribeSpans.Where(s => s.Scope == "Npgsql"), statement => Assert.Contains(hubCall.SpanId, AncestorsOf(statement, subscribeSpans)));
 
         // An upload: the worker's processing span belongs to the request's trace, beneath the API's upload span.
         var (uploadTrace, uploadParent) = NewTraceParent();
