@@ -13,34 +13,34 @@ public sealed class OutboxDrainer(IServiceScopeFactory scopes, TimeProvider time
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            // The poll runs every second: traced, its statements would bury every real trace in the dashboard. A drain
-            // that finds changes to send is traced.
-            IDisposable? quiet = OpenTelemetry.SuppressInstrumentationScope.Begin();
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<PhyghtDbContext>();
-                await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
-                var before = time.GetUtcNow() - Grace;
-                var pending = await db.LockUnpublishedChangesAsync(before, 200, stoppingToken);
-                if (pending.Count > 0)
+                Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction;
+                List<ChangeEvent> pending;
+                // The poll runs every second: traced, its statements would bury every real trace in the dashboard. A
+                // drain that finds changes to send is traced.
+                using (OpenTelemetry.SuppressInstrumentationScope.Begin())
                 {
-                    quiet.Dispose();
-                    quiet = null;
-                    using var activity = PhyghtTelemetry.ActivitySource.StartActivity("drain outbox");
-                    activity?.SetTag("phyght.change.seq", pending[^1].Seq);
-                    await scope.ServiceProvider.GetRequiredService<ChangePublisher>().PublishAsync(pending, stoppingToken);
-                    logger.LogInformation("Outbox: published {Count} changes that had not been sent (up to seq {Seq})", pending.Count, pending[^1].Seq);
+                    transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+                    pending = await db.LockUnpublishedChangesAsync(time.GetUtcNow() - Grace, 200, stoppingToken);
                 }
-                await transaction.CommitAsync(stoppingToken);
+                await using (transaction)
+                {
+                    if (pending.Count > 0)
+                    {
+                        using var activity = PhyghtTelemetry.ActivitySource.StartActivity("drain outbox");
+                        activity?.SetTag("phyght.change.seq", pending[^1].Seq);
+                        await scope.ServiceProvider.GetRequiredService<ChangePublisher>().PublishAsync(pending, stoppingToken);
+                        logger.LogInformation("Outbox: published {Count} changes that had not been sent (up to seq {Seq})", pending.Count, pending[^1].Seq);
+                    }
+                    await transaction.CommitAsync(stoppingToken);
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Outbox drain failed; retrying");
-            }
-            finally
-            {
-                quiet?.Dispose();
             }
         }
     }
