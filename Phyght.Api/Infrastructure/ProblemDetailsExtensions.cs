@@ -30,7 +30,7 @@ public static class ProblemDetailsExtensions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
         {
-            var (status, title, detail) = Classify(exception);
+            var (status, title, detail) = ServerFailures.Classify(exception);
             if (status == 0)
             {
                 return false;
@@ -47,33 +47,6 @@ public static class ProblemDetailsExtensions
                 Exception = exception,
                 ProblemDetails = { Status = status, Title = title, Detail = detail },
             });
-        }
-
-        private static (int Status, string Title, string Detail) Classify(Exception exception)
-        {
-            for (var e = exception; e is not null; e = e.InnerException)
-            {
-                switch (e)
-                {
-                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.QueryCanceled }:
-                    case Npgsql.NpgsqlException { InnerException: TimeoutException }:
-                        return (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request took too long; nothing was changed. Retry shortly.");
-                    // The database restarting or unreachable: not the client's fault, and over in seconds.
-                    // (Also what a restart brings: too many clients reconnecting at once, a connection failure.)
-                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown or Npgsql.PostgresErrorCodes.CannotConnectNow }:
-                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.TooManyConnections or Npgsql.PostgresErrorCodes.ConnectionFailure or Npgsql.PostgresErrorCodes.ConnectionException }:
-                    case Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException:
-                        return (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
-                            "The database is unavailable for a moment. Retry shortly; with the same Idempotency-Key a retry is never applied twice.");
-                    case Phyght.Core.Videos.InvalidVideoTransitionException transition:
-                        return (StatusCodes.Status409Conflict, "Conflict", transition.Message);
-                    // Row level security refused what the API's own check let through (the role changed meanwhile).
-                    case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege } refused
-                        when refused.MessageText.Contains("row-level security", StringComparison.Ordinal):
-                        return (StatusCodes.Status403Forbidden, "Forbidden", "Your current role does not allow this; nothing was changed.");
-                }
-            }
-            return (0, "", "");
         }
     }
 

@@ -51,45 +51,26 @@ public sealed class RealtimeHub(
         {
             throw new HubException($"Video {videoId} was not found.");
         }
-        // Subscribe first, then replay: an event committed meanwhile arrives live or in the replay (clients
-        // de-duplicate by seq), never in neither.
-        if (!subscriber.Subscribe(videoId))
+        if (afterSeq is not { } after)
         {
-            metrics.CallsRefused.Add(1);
-            throw new HubException($"At most {options.Value.MaxSubscriptions} videos per connection; unsubscribe from some first.");
+            if (!subscriber.Subscribe(videoId))
+            {
+                throw TooManySubscriptions();
+            }
+            metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "video"));
+            return;
         }
-        metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", afterSeq is null ? "video" : "replay"));
-        if (afterSeq is { } after)
-        {
-            await ReplayAsync(videoId, after, staff);
-        }
-    }
-
-    /// <summary>Sends the video's changes (every readable video's, for <c>null</c>) after <paramref name="after"/>, at most
-    /// <see cref="RealtimeOptions.MaxReplay"/>; when more remain, <c>resync</c> with the last seq sent tells the client to
-    /// subscribe again from there. Seqs follow commit order, so "after a seq" misses nothing that commits later.</summary>
-    private async Task ReplayAsync(Guid? videoId, long after, bool staff)
-    {
-        // The change feed keeps Housekeeping:ChangeFeedDays of history: a replay from before that would silently lack
-        // what was removed, so the client is told to fetch the video again instead.
-        if (await db.ChangeFeed.MinAsync(c => (long?)c.Seq, Context.ConnectionAborted) is { } oldest && after < oldest - 1)
-        {
-            throw new HubException($"Changes after seq {after} are no longer kept (the oldest kept is {oldest}): fetch the video again and subscribe with afterSeq null or the seq it had.");
-        }
-        var max = options.Value.MaxReplay;
-        var missed = await db.ChangeFeed.AsNoTracking()
-            .Where(c => (videoId == null || c.VideoId == videoId) && c.Seq > after)
-            .OrderBy(c => c.Seq)
-            .Take(max + 1)
-            .ToListAsync(Context.ConnectionAborted);
-        var readable = missed.Take(max).Select(change => VideoChangedMessage.From(change, responses))
-            .Where(m => staff || m.IsPublic).Select(m => m.Message).ToList();
-        await subscribers.ReplayAsync(Context, readable, Context.ConnectionAborted);
-        metrics.Delivered.Add(readable.Count, new KeyValuePair<string, object?>("path", "replay"));
-        if (missed.Count > max)
-        {
-            await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(missed[max - 1].Seq), Context.ConnectionAborted);
-        }
+        var wasSubscribed = subscriber.IsSubscribedTo(videoId);
+        await SubscribeAndReplayAsync(subscriber, videoId, after, staff,
+            subscribe: () => subscriber.Subscribe(videoId) ? true : throw TooManySubscriptions(),
+            undo: () =>
+            {
+                if (!wasSubscribed)
+                {
+                    subscriber.Unsubscribe(videoId);
+                }
+            });
+        metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "replay"));
     }
 
     public async Task SubscribeAll()
@@ -106,9 +87,69 @@ public sealed class RealtimeHub(
     {
         var subscriber = subscribers.Get(Context);
         var staff = await ReadAccessAsync(subscriber);
-        subscriber.All = true;
+        var wasAll = subscriber.All;
+        await SubscribeAndReplayAsync(subscriber, null, afterSeq, staff, subscribe: () => subscriber.All = true, undo: () => subscriber.All = wasAll);
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all-replay"));
-        await ReplayAsync(null, afterSeq, staff);
+    }
+
+    /// <summary>
+    /// Subscribes, then sends the video's changes (every readable video's, for <c>null</c>) after <paramref name="after"/>,
+    /// with live sends held back meanwhile: a change committed during the call arrives in the replay or after it, and the
+    /// client sees seqs in order. Seqs follow commit order, so "after a seq" misses nothing that commits later. A replay
+    /// longer than <see cref="RealtimeOptions.MaxReplay"/> sends that many and then <c>resync</c> with the last seq sent,
+    /// and leaves the subscription as it was until the client's next call reaches the end (live changes past a gap would
+    /// move its last seq beyond what it missed). A call that fails leaves the subscription as it was.
+    /// </summary>
+    private async Task SubscribeAndReplayAsync(Subscriber subscriber, Guid? videoId, long after, bool staff, Func<bool> subscribe, Action undo)
+    {
+        var ct = Context.ConnectionAborted;
+        await subscriber.HoldSendsAsync(ct);
+        try
+        {
+            subscribe();
+            try
+            {
+                // The change feed keeps Housekeeping:ChangeFeedDays of history: a replay from before that would silently
+                // lack what was removed, so the client is told to fetch the video again instead.
+                if (await db.ChangeFeed.MinAsync(c => (long?)c.Seq, ct) is { } oldest && after < oldest - 1)
+                {
+                    throw new HubException($"Changes after seq {after} are no longer kept (the oldest kept is {oldest}): fetch the video again and subscribe with afterSeq null or the seq it had.");
+                }
+                var max = options.Value.MaxReplay;
+                var missed = await db.ChangeFeed.AsNoTracking()
+                    .Where(c => (videoId == null || c.VideoId == videoId) && c.Seq > after)
+                    .OrderBy(c => c.Seq)
+                    .Take(max + 1)
+                    .ToListAsync(ct);
+                var sent = missed.Take(max).ToList();
+                var readable = sent.Select(change => VideoChangedMessage.From(change, responses))
+                    .Where(m => staff || m.IsPublic).Select(m => m.Message).ToList();
+                await subscribers.ReplayAsync(Context, readable, ct);
+                metrics.Delivered.Add(readable.Count, new KeyValuePair<string, object?>("path", "replay"));
+                if (missed.Count > max)
+                {
+                    undo();
+                    await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(sent[^1].Seq), ct);
+                    return;
+                }
+                subscriber.Replayed(videoId, sent.Count > 0 ? sent[^1].Seq : after);
+            }
+            catch
+            {
+                undo();
+                throw;
+            }
+        }
+        finally
+        {
+            subscriber.ReleaseSends();
+        }
+    }
+
+    private HubException TooManySubscriptions()
+    {
+        metrics.CallsRefused.Add(1);
+        return new HubException($"At most {options.Value.MaxSubscriptions} videos per connection; unsubscribe from some first.");
     }
 
     public void Unsubscribe(Guid videoId) => subscribers.Get(Context).Unsubscribe(videoId);

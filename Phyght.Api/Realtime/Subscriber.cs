@@ -15,7 +15,10 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
         QueueLimit = 0,
         AutoReplenishment = true,
     });
-    private readonly ConcurrentDictionary<Guid, byte> _videos = new();
+    /// <summary>The subscribed videos, each with the last seq its replay sent (0 without one).</summary>
+    private readonly ConcurrentDictionary<Guid, long> _videos = new();
+    private long _allReplayedThrough;
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly CancellationTokenSource _sending = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionAborted);
     private int _overflowed;
 
@@ -65,6 +68,8 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
 
     public bool All { get; set; }
 
+    public bool IsSubscribedTo(Guid videoId) => _videos.ContainsKey(videoId);
+
     /// <summary>The seq of the last event whose send completed: where the client resumes after a <c>resync</c> (an
     /// event whose send was cut off may have reached it too; clients de-duplicate by seq).</summary>
     public long LastSentSeq { get; set; }
@@ -78,9 +83,35 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
         {
             return false;
         }
-        _videos[videoId] = 0;
+        _videos.TryAdd(videoId, 0);
         return true;
     }
+
+    /// <summary>A replay sent the subscription's changes up to <paramref name="seq"/>: a live one queued meanwhile at or
+    /// below it is not sent again.</summary>
+    public void Replayed(Guid? videoId, long seq)
+    {
+        if (videoId is { } id)
+        {
+            _videos[id] = seq;
+        }
+        else
+        {
+            Volatile.Write(ref _allReplayedThrough, seq);
+        }
+    }
+
+    /// <summary>Whether a queued change is still to be sent when its turn comes: still wanted (the client may have
+    /// unsubscribed or lost its role meanwhile) and not already sent by a replay.</summary>
+    public bool StillSends(OutgoingChange change) =>
+        Wants(change.VideoId, change.IsPublic)
+        && change.Seq > Math.Max(Volatile.Read(ref _allReplayedThrough), _videos.GetValueOrDefault(change.VideoId));
+
+    /// <summary>Holds live sends back while a subscribe call subscribes and replays, so the replay reaches the client
+    /// first and the client sees seqs in order: its last seq is then always a point to resume from.</summary>
+    public Task HoldSendsAsync(CancellationToken ct) => _writing.WaitAsync(ct);
+
+    public void ReleaseSends() => _writing.Release();
 
     /// <summary>Takes one hub call from this connection's bucket; false when it is empty.</summary>
     public bool TryCall()
@@ -111,4 +142,4 @@ public sealed class Subscriber(HubCallerContext context, RealtimeOptions options
 }
 
 /// <summary>A <c>videoChanged</c> message, serialized once for all its recipients, waiting in a client's queue.</summary>
-public sealed record OutgoingChange(SerializedHubMessage Message, long Seq, DateTimeOffset CommittedAt);
+public sealed record OutgoingChange(SerializedHubMessage Message, long Seq, Guid VideoId, bool IsPublic, DateTimeOffset CommittedAt);

@@ -77,7 +77,7 @@ public sealed class Subscribers(
     public void Deliver(VideoChangedMessage message, Guid videoId, bool isPublic, DateTimeOffset committedAt)
     {
         // Serialized once (per protocol) for all its recipients.
-        var change = new OutgoingChange(Serialized(message), message.Seq, committedAt);
+        var change = new OutgoingChange(Serialized(message), message.Seq, videoId, isPublic, committedAt);
         foreach (var subscriber in _byConnection.Values)
         {
             if (subscriber.Wants(videoId, isPublic) && !subscriber.TryEnqueue(change))
@@ -122,12 +122,27 @@ public sealed class Subscribers(
                 {
                     await Task.Delay(wait, time, subscriber.Sending);
                 }
-                batch.Clear();
-                while (batch.Count < MaxEventsPerWrite && reader.TryRead(out var change))
+                await subscriber.HoldSendsAsync(subscriber.Sending);
+                try
                 {
-                    batch.Add(change);
+                    batch.Clear();
+                    while (batch.Count < MaxEventsPerWrite && reader.TryRead(out var change))
+                    {
+                        if (subscriber.StillSends(change))
+                        {
+                            batch.Add(change);
+                        }
+                    }
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
+                    await WriteAsync(connection, [.. batch.Select(c => c.Message)], subscriber.Sending);
                 }
-                await WriteAsync(connection, [.. batch.Select(c => c.Message)], subscriber.Sending);
+                finally
+                {
+                    subscriber.ReleaseSends();
+                }
                 // A full write means the client is behind: the next goes at once, so pacing never caps its rate.
                 lastWrite = batch.Count == MaxEventsPerWrite ? null : time.GetTimestamp();
                 subscriber.LastSentSeq = batch[^1].Seq;

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Phyght.Core.Realtime;
 
 /// <summary>Publishes committed outbox rows on Redis pub/sub, where every API instance picks them up. A message is a
-/// row's seq only (or an instance's <c>resume:</c> marker, which the other instances ignore): each instance reads what it delivers from the change feed, so a message carries no authority (a
+/// row's seq only: each instance reads what it delivers from the change feed, so a message carries no authority (a
 /// forged one names a row that exists, delivered once, or none). A row whose publish fails stays unpublished and is
 /// sent again by the outbox drainer; subscribers de-duplicate by seq.</summary>
 public sealed class ChangePublisher(

@@ -45,6 +45,7 @@ internal static class FaultChecker
             }
             var received = Received();
             Assert.Equal(expected, received.Distinct());
+            Assert.True(listener.OutOfOrder.IsEmpty, $"the listener on {listener.Instance} got changes out of order: {string.Join(", ", listener.OutOfOrder.Take(10))}");
             if (listener.Resumes == 0)
             {
                 Assert.True(received.Count == expected.Count, $"the listener on {listener.Instance} got {received.Count - expected.Count} changes twice");

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Phyght.Tests.Infrastructure;
 
@@ -44,37 +45,55 @@ internal sealed class ResumingListener : IAsyncDisposable
     public IEnumerable<JsonElement> For(string videoId) => Events.Where(e =>
         (e.GetProperty("new").ValueKind == JsonValueKind.Object ? e.GetProperty("new") : e.GetProperty("old")).GetProperty("id").GetString() == videoId);
 
+    /// <summary>Seqs that arrived on a connection after a later one had: a client's last seq would then not be a point
+    /// to resume from.</summary>
+    public ConcurrentQueue<string> OutOfOrder { get; } = new();
+
     private async Task OpenAsync(long? after)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(_stack.App.CreateHttpClient(_instance).BaseAddress!, "/realtime"),
                 options => options.AccessTokenProvider = () => Task.FromResult<string?>(_accessToken))
             .Build();
+        long lastOnThisConnection = 0;
+        var subscribed = false;
         connection.On<JsonElement>("videoChanged", change =>
         {
             Events.Enqueue(change);
             var seq = change.GetProperty("seq").GetInt64();
-            long seen;
-            while ((seen = Interlocked.Read(ref _lastSeq)) < seq && Interlocked.CompareExchange(ref _lastSeq, seq, seen) != seen)
+            if (seq <= lastOnThisConnection)
             {
+                OutOfOrder.Enqueue($"seq {seq} after {lastOnThisConnection}");
             }
+            lastOnThisConnection = seq;
+            Interlocked.Exchange(ref _lastSeq, Math.Max(seq, Interlocked.Read(ref _lastSeq)));
         });
         connection.On<JsonElement>("resync", async resync =>
         {
             Interlocked.Increment(ref Resumes);
-            try
+            var from = resync.GetProperty("after_seq").GetInt64();
+            // A capped replay: the connection stays, the client asks for the rest (again while the server says it
+            // cannot now). A slow client: the server is closing the connection, and Closed resumes on a new one.
+            await Eventually.ReturnsAsync(async () =>
             {
-                // A capped replay: the connection stays, the client asks for the rest. A slow client: the server is
-                // closing the connection, this call fails and Closed resumes on a new one.
-                await connection.InvokeAsync("SubscribeAllAfter", resync.GetProperty("after_seq").GetInt64());
-            }
-            catch (Exception)
-            {
-            }
+                try
+                {
+                    await connection.InvokeAsync("SubscribeAllAfter", from);
+                    return true;
+                }
+                catch (HubException)
+                {
+                    return false;
+                }
+                catch (Exception)
+                {
+                    return true;
+                }
+            }, done => done, TimeSpan.FromMinutes(2), $"the listener on {_instance} resumes after resync");
         });
         connection.Closed += async _ =>
         {
-            if (_disposed)
+            if (_disposed || !subscribed)
             {
                 return;
             }
@@ -92,15 +111,25 @@ internal sealed class ResumingListener : IAsyncDisposable
                 }
             }, opened => opened, TimeSpan.FromMinutes(2), $"the listener on {_instance} reconnects");
         };
-        await connection.StartAsync();
-        if (after is { } seq)
+        try
         {
-            await connection.InvokeAsync("SubscribeAllAfter", seq);
+            await connection.StartAsync();
+            if (after is { } seq)
+            {
+                await connection.InvokeAsync("SubscribeAllAfter", seq);
+            }
+            else
+            {
+                await connection.InvokeAsync("SubscribeAll");
+            }
         }
-        else
+        catch
         {
-            await connection.InvokeAsync("SubscribeAll");
+            // As a client would: a connection whose subscribe failed is dropped, not left open beside the next one.
+            await connection.DisposeAsync();
+            throw;
         }
+        subscribed = true;
         _connection = connection;
     }
 
