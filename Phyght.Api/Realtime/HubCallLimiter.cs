@@ -14,7 +14,7 @@ public sealed class HubCallLimiter(Subscribers subscribers, RealtimeMetrics metr
         if (subscribers.Find(invocation.Context.ConnectionId) is { } subscriber && !subscriber.TryCall())
         {
             metrics.CallsRefused.Add(1);
-            throw new HubException("Too many calls on this connection; slow down.");
+            throw new HubException("Too many calls on this connection; nothing was changed. Call again in a second.");
         }
         try
         {

@@ -25,11 +25,35 @@ interface Subscription {
 const MAX_RECONNECT_DELAY_MS = 15_000;
 const reconnectDelay = (attempt: number) => Math.min(MAX_RECONNECT_DELAY_MS, 250 * 2 ** attempt);
 
+/** A refusal that changed nothing and asks to be called again: the connection's hub call rate, or the server
+ * unavailable for a moment (its database restarting). */
+const asksToCallAgain = (error: unknown) => error instanceof Error && /call again/i.test(error.message);
+
+/** Makes a hub call, and again with backoff (jittered, so refused calls do not return together) for as long as the
+ * server asks for it and the call is still `wanted`. */
+async function invokeAgainWhenAsked(call: () => Promise<unknown>, wanted: () => boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (!asksToCallAgain(error) || !wanted()) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt) * (1 + Math.random())));
+      if (!wanted()) {
+        throw error;
+      }
+    }
+  }
+}
+
 /**
  * Live `videoChanged` events over the stock SignalR client. One connection per client, opened on the first
  * subscription; it reconnects forever (backoff up to 15 s) and, once back, subscribes again from the last seq seen,
  * so nothing is skipped or delivered twice. `resync` (a replay longer than the server sends at once) subscribes
- * again from the last seq seen. Signing in or out reopens the connection under the new identity.
+ * again from the last seq seen, and a call the server refuses with "call again" (too many calls at once, or the
+ * server unavailable for a moment) is made again. Signing in or out reopens the connection under the new identity.
  */
 export class Realtime {
   private connection: HubConnection | null = null;
@@ -112,12 +136,15 @@ export class Realtime {
       return;
     }
     subscription.replaying ??= [];
+    const wanted = () => this.videos.get(videoId) === subscription && connection.state === HubConnectionState.Connected;
     try {
-      await connection.invoke("Subscribe", videoId, subscription.lastSeq);
+      await invokeAgainWhenAsked(() => connection.invoke("Subscribe", videoId, subscription.lastSeq), wanted);
     } catch {
-      // Refused (e.g. the changes after lastSeq are no longer kept): follow live from now; callers re-read the video.
-      subscription.lastSeq = null;
-      await connection.invoke("Subscribe", videoId, null).catch(() => undefined);
+      // Refused for good (e.g. the changes after lastSeq are no longer kept): follow live from now; callers re-read the video.
+      if (wanted()) {
+        subscription.lastSeq = null;
+        await invokeAgainWhenAsked(() => connection.invoke("Subscribe", videoId, null), wanted).catch(() => undefined);
+      }
     } finally {
       const held = subscription.replaying ?? [];
       subscription.replaying = null;

@@ -208,6 +208,27 @@ describe.skipIf(!baseUrl)("@phyght/client against the stack", () => {
     await watcher.realtime.stop();
   });
 
+  it("follows more videos at once than the server takes hub calls per second, each from its seq", async () => {
+    // 30 subscriptions open together: the server refuses the calls past its 20 per second and per connection ("call
+    // again"), and each refused one is made again, from the same seq, rather than given up or taken live from now.
+    const videos = await Promise.all([...Array(30)].map((_, i) => admin.createVideo({ title: `Followed ${i}` })));
+    const watcher = await signedIn("moderator");
+    const seen = new Map<string, number[]>(videos.map((v) => [v.id, []]));
+    const stops = videos.map((v) => watcher.realtime.subscribe(v.id, (change) => seen.get(v.id)!.push(change.seq), 0));
+    const missing = () => videos.filter((v) => seen.get(v.id)!.length === 0).length;
+    await eventually(missing, (n) => n === 0, "videos whose creation was not replayed");
+    for (const video of videos) {
+      await admin.updateVideo(video.id, { description: "followed live" });
+    }
+    await eventually(() => videos.filter((v) => seen.get(v.id)!.length < 2).length, (n) => n === 0, "videos whose edit did not arrive");
+    for (const seqs of seen.values()) {
+      expect(seqs).toHaveLength(2);
+      expect(seqs[0]).toBeLessThan(seqs[1]!);
+    }
+    stops.forEach((stop) => stop());
+    await watcher.realtime.stop();
+  });
+
   it("agrees with the server over random histories sent in random order", async () => {
     const editors = [await signedIn("moderator"), await signedIn("moderator")];
     const step = fc.record({
