@@ -63,13 +63,14 @@ public sealed class RealtimeHub(
         var wasSubscribed = subscriber.IsSubscribedTo(videoId);
         await SubscribeAndReplayAsync(subscriber, videoId, after, staff,
             subscribe: () => subscriber.Subscribe(videoId) ? true : throw TooManySubscriptions(),
-            undo: () =>
+            restore: () =>
             {
                 if (!wasSubscribed)
                 {
                     subscriber.Unsubscribe(videoId);
                 }
-            });
+            },
+            end: () => subscriber.Unsubscribe(videoId));
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "replay"));
     }
 
@@ -88,7 +89,8 @@ public sealed class RealtimeHub(
         var subscriber = subscribers.Get(Context);
         var staff = await ReadAccessAsync(subscriber);
         var wasAll = subscriber.All;
-        await SubscribeAndReplayAsync(subscriber, null, afterSeq, staff, subscribe: () => subscriber.All = true, undo: () => subscriber.All = wasAll);
+        await SubscribeAndReplayAsync(subscriber, null, afterSeq, staff,
+            subscribe: () => subscriber.All = true, restore: () => subscriber.All = wasAll, end: () => subscriber.All = false);
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("kind", "all-replay"));
     }
 
@@ -97,10 +99,11 @@ public sealed class RealtimeHub(
     /// with live sends held back meanwhile: a change committed during the call arrives in the replay or after it, and the
     /// client sees seqs in order. Seqs follow commit order, so "after a seq" misses nothing that commits later. A replay
     /// longer than <see cref="RealtimeOptions.MaxReplay"/> sends that many and then <c>resync</c> with the last seq sent,
-    /// and leaves the subscription as it was until the client's next call reaches the end (live changes past a gap would
-    /// move its last seq beyond what it missed). A call that fails leaves the subscription as it was.
+    /// and <paramref name="end"/>s the subscription, live before or not, until the client's next call reaches the end
+    /// (live changes past the gap would move its last seq beyond what it missed). A call that fails
+    /// <paramref name="restore"/>s the subscription as it was.
     /// </summary>
-    private async Task SubscribeAndReplayAsync(Subscriber subscriber, Guid? videoId, long after, bool staff, Func<bool> subscribe, Action undo)
+    private async Task SubscribeAndReplayAsync(Subscriber subscriber, Guid? videoId, long after, bool staff, Func<bool> subscribe, Action restore, Action end)
     {
         var ct = Context.ConnectionAborted;
         await subscriber.HoldSendsAsync(ct);
@@ -128,15 +131,15 @@ public sealed class RealtimeHub(
                 metrics.Delivered.Add(readable.Count, new KeyValuePair<string, object?>("path", "replay"));
                 if (missed.Count > max)
                 {
-                    undo();
-                    await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(sent[^1].Seq), ct);
+                    end();
+                    await Clients.Caller.SendAsync(Subscribers.ResyncMethod, new ResyncMessage(sent[^1].Seq, videoId), ct);
                     return;
                 }
                 subscriber.Replayed(videoId, sent.Count > 0 ? sent[^1].Seq : after);
             }
             catch
             {
-                undo();
+                restore();
                 throw;
             }
         }

@@ -210,4 +210,6 @@ public sealed class Subscribers(
     }
 }
 
-public sealed record ResyncMessage(long AfterSeq);
+/// <summary><c>resync</c>: subscribe again after <see cref="AfterSeq"/>; <see cref="VideoId"/> names the video whose replay was
+/// cut off (null: the catalogue's, or a client dropped for falling behind).</summary>
+public sealed record ResyncMessage(long AfterSeq, Guid? VideoId = null);

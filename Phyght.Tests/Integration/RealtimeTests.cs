@@ -21,6 +21,7 @@ public sealed class RealtimeTests(StackFixture fixture)
 
         public HubConnection Connection { get; }
         public ConcurrentQueue<JsonElement> Events { get; } = new();
+        public ConcurrentQueue<JsonElement> Resyncs { get; } = new();
 
         public static async Task<Listener> ConnectAsync(PhyghtStack stack, string? accessToken, string instance = "api")
         {
@@ -36,6 +37,7 @@ public sealed class RealtimeTests(StackFixture fixture)
                 .Build();
             var listener = new Listener(connection);
             connection.On<JsonElement>("videoChanged", e => listener.Events.Enqueue(e));
+            connection.On<JsonElement>("resync", e => listener.Resyncs.Enqueue(e));
             await connection.StartAsync();
             return listener;
         }
@@ -111,6 +113,62 @@ public sealed class RealtimeTests(StackFixture fixture)
         var seqs = replayed.Select(e => e.GetProperty("seq").GetInt64()).ToList();
         Assert.Equal(seqs.Distinct().Order(), seqs);
         Assert.All(seqs, s => Assert.True(s > lastSeq));
+    }
+
+    /// <summary>A replay longer than the server sends at once ends with <c>resync</c> naming the video and the last seq
+    /// sent, and ends the subscription, live before or not, until the client's next call reaches the end: a live change
+    /// sent past the gap would move the client's last seq beyond what it has not yet been sent.</summary>
+    [Fact]
+    public async Task A_replay_cut_off_at_the_limit_names_its_video_and_sends_nothing_past_the_gap_until_the_client_catches_up()
+    {
+        var admin = await Accounts.AdminAsync(Stack);
+        var id = (await admin.CreateVideoAsync(new { title = "Long history" }))["id"]!.GetValue<string>();
+        var other = (await admin.CreateVideoAsync(new { title = "Beside it" }))["id"]!.GetValue<string>();
+        var created = await Database.ScalarAsync<long>(Stack, "SELECT min(seq) FROM change_feed WHERE video_id = @id", ("id", Guid.Parse(id)));
+        var maxReplay = new PhyghtApi::Phyght.Api.Realtime.RealtimeOptions().MaxReplay;
+        var edits = maxReplay + 5;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < edits; i = Interlocked.Increment(ref next))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/videos-update/{id}", new { description = $"edit {i}" })).Status);
+            }
+        }));
+
+        await using var listener = await Listener.ConnectAsync(Stack, admin.AccessToken);
+        await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)null);
+        await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(other), (long?)null);
+        // Changes are delivered in seq order: once this one arrives, no live delivery of the edits is still on its way.
+        await admin.PutAsync($"/videos-update/{other}", new { description = "after the edits" });
+        Task OtherArrivesAsync(string description) => Eventually.HoldsAsync(() => listener.For(other).Any(e =>
+            e.GetProperty("new").GetProperty("description").GetString() == description), TimeSpan.FromSeconds(30), $"\"{description}\" arrives");
+        await OtherArrivesAsync("after the edits");
+        var before = listener.For(id).Count();
+        List<long> Seqs() => [.. listener.For(id).Skip(before).Select(e => e.GetProperty("seq").GetInt64())];
+
+        await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)created);
+        var resync = await Eventually.ReturnsAsync(() => Task.FromResult(listener.Resyncs.ToList()), r => r.Count == 1, TimeSpan.FromSeconds(10), "resync");
+        Assert.Equal(id, resync[0].GetProperty("video_id").GetString());
+        var afterSeq = resync[0].GetProperty("after_seq").GetInt64();
+        var replayed = Seqs();
+        Assert.Equal(maxReplay, replayed.Count);
+        Assert.Equal(afterSeq, replayed[^1]);
+
+        // Not live until it catches up: an edit to the video does not arrive, though a later one to the other video does.
+        await admin.PutAsync($"/videos-update/{id}", new { description = "past the gap" });
+        await admin.PutAsync($"/videos-update/{other}", new { description = "beside the gap" });
+        await OtherArrivesAsync("beside the gap");
+        Assert.Equal(maxReplay, Seqs().Count);
+
+        await listener.Connection.InvokeAsync("Subscribe", Guid.Parse(id), (long?)afterSeq);
+        var all = await Database.ScalarAsync<long>(Stack, "SELECT count(*) FROM change_feed WHERE video_id = @id AND seq > @created",
+            ("id", Guid.Parse(id)), ("created", created));
+        var seqs = await Eventually.ReturnsAsync(() => Task.FromResult(Seqs()), l => l.Count >= all, TimeSpan.FromSeconds(10), "the rest of the replay and the edit past the gap arrive");
+        Assert.Equal(all, seqs.Count);
+        Assert.Equal(seqs.Distinct().Order(), seqs);
+        Assert.Equal("past the gap", listener.For(id).Last().GetProperty("new").GetProperty("description").GetString());
+        Assert.Single(listener.Resyncs);
     }
 
     /// <summary>Redis pub/sub may drop a message it accepted (a subscriber's connection cut as it was sent): the change

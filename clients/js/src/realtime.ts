@@ -10,6 +10,11 @@ export interface VideoChanged {
 
 type Handler = (change: VideoChanged) => void;
 
+interface Resync {
+  after_seq: number;
+  video_id?: string | null;
+}
+
 interface Subscription {
   handlers: Set<Handler>;
   /** The last seq delivered: a reconnect resumes after it, and a replayed seq is not delivered twice. */
@@ -102,8 +107,10 @@ export class Realtime {
       }
       if (subscription.handlers.size === 0 && this.videos.get(videoId) === subscription) {
         this.videos.delete(videoId);
-        if (this.connection?.state === HubConnectionState.Connected) {
-          void this.connection.invoke("Unsubscribe", videoId).catch(() => undefined);
+        const connection = this.connection;
+        if (connection?.state === HubConnectionState.Connected) {
+          const wanted = () => !this.videos.has(videoId) && connection.state === HubConnectionState.Connected;
+          void invokeAgainWhenAsked(() => connection.invoke("Unsubscribe", videoId), wanted).catch(() => undefined);
         }
       }
     };
@@ -113,6 +120,10 @@ export class Realtime {
     const connection = this.connection;
     this.connection = null;
     this.starting = null;
+    // What a retired connection held back is not delivered: it was sent to the identity that connection had.
+    for (const subscription of this.videos.values()) {
+      subscription.replaying = null;
+    }
     await connection?.stop();
   }
 
@@ -129,8 +140,8 @@ export class Realtime {
     return this.starting;
   }
 
-  /** Subscribes on the server from the video's last seq, holding events until the replay is over. */
-  private async subscribeOn(connection: HubConnection, videoId: string): Promise<void> {
+  /** Subscribes on the server after `from` (the video's last seq), holding events until the replay is over. */
+  private async subscribeOn(connection: HubConnection, videoId: string, from?: number): Promise<void> {
     const subscription = this.videos.get(videoId);
     if (!subscription || connection.state !== HubConnectionState.Connected) {
       return;
@@ -138,7 +149,7 @@ export class Realtime {
     subscription.replaying ??= [];
     const wanted = () => this.videos.get(videoId) === subscription && connection.state === HubConnectionState.Connected;
     try {
-      await invokeAgainWhenAsked(() => connection.invoke("Subscribe", videoId, subscription.lastSeq), wanted);
+      await invokeAgainWhenAsked(() => connection.invoke("Subscribe", videoId, from ?? subscription.lastSeq), wanted);
     } catch {
       // Refused for good (e.g. the changes after lastSeq are no longer kept): follow live from now; callers re-read the video.
       if (wanted()) {
@@ -146,15 +157,23 @@ export class Realtime {
         await invokeAgainWhenAsked(() => connection.invoke("Subscribe", videoId, null), wanted).catch(() => undefined);
       }
     } finally {
-      const held = subscription.replaying ?? [];
-      subscription.replaying = null;
-      for (const change of held.sort((a, b) => a.seq - b.seq)) {
-        this.deliverTo(subscription, change);
+      // A call cut off with its connection (or one retired meanwhile) leaves the held events to the call made once
+      // the connection is back: that one confirms the subscription.
+      if (this.connection === connection && connection.state === HubConnectionState.Connected) {
+        this.endReplay(subscription);
       }
-      subscription.active = true;
-      for (const listener of subscription.subscribed) {
-        listener();
-      }
+    }
+  }
+
+  private endReplay(subscription: Subscription): void {
+    const held = subscription.replaying ?? [];
+    subscription.replaying = null;
+    for (const change of held.sort((a, b) => a.seq - b.seq)) {
+      this.deliverTo(subscription, change);
+    }
+    subscription.active = true;
+    for (const listener of subscription.subscribed) {
+      listener();
     }
   }
 
@@ -165,7 +184,7 @@ export class Realtime {
       .configureLogging(LogLevel.None)
       .build();
     connection.on("videoChanged", (change: VideoChanged) => this.deliver(change));
-    connection.on("resync", () => void this.resubscribe(connection));
+    connection.on("resync", (resync: Resync) => void this.resubscribe(connection, resync));
     connection.onreconnected(() => {
       this.emitStatus(true);
       void this.resubscribeAll(connection);
@@ -226,9 +245,16 @@ export class Realtime {
     }
   }
 
-  /** After `resync` the replaying video's last seq is the one the message names; every video subscribes again from its
-   * own last seq (the message does not say which video it ended), and duplicates are dropped by seq. */
-  private async resubscribe(connection: HubConnection): Promise<void> {
+  /** A replay cut off at the server's limit names its video: that one subscribes again after the seq the message
+   * names (everything up to it was sent, readable or not). A `resync` without a video (the client fell behind and is
+   * being dropped) subscribes every video again from its own last seq; duplicates are dropped by seq. */
+  private async resubscribe(connection: HubConnection, resync: Resync): Promise<void> {
+    if (resync.video_id) {
+      if (this.videos.has(resync.video_id)) {
+        await this.subscribeOn(connection, resync.video_id, resync.after_seq);
+      }
+      return;
+    }
     for (const [videoId, subscription] of this.videos) {
       if (subscription.lastSeq !== null) {
         await this.subscribeOn(connection, videoId);
