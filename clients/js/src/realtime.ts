@@ -57,7 +57,7 @@ async function invokeAgainWhenAsked(call: () => Promise<unknown>, wanted: () => 
  * Live `videoChanged` events over the stock SignalR client. One connection per client, opened on the first
  * subscription; it reconnects forever (backoff up to 15 s) and, once back, subscribes again from the last seq seen,
  * so nothing is skipped or delivered twice. `resync` (a replay longer than the server sends at once) subscribes
- * again from the last seq seen, and a call the server refuses with "call again" (too many calls at once, or the
+ * again after the seq it names, and a call the server refuses with "call again" (too many calls at once, or the
  * server unavailable for a moment) is made again. Signing in or out reopens the connection under the new identity.
  */
 export class Realtime {
