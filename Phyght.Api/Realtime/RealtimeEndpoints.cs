@@ -8,7 +8,11 @@ public static class RealtimeEndpoints
     public static void AddRealtime(this IHostApplicationBuilder builder)
     {
         // The video inside an event has the same snake_case fields as in every HTTP response.
-        builder.Services.AddSignalR(options => options.AddFilter<HubCallLimiter>())
+        builder.Services.AddSignalR(options =>
+            {
+                options.AddFilter<HubCallLimiter>();
+                options.AddFilter<HubServerFailureFilter>();
+            })
             .AddJsonProtocol(options => ApiJson.Configure(options.PayloadSerializerOptions));
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
             .Validate(o => o.ClientQueueLimit > 0 && o.MaxReplay > 0 && o.MaxSubscriptions > 0 && o.MaxConnectionsPerUser > 0 && o.CallsPerSecond > 0,
@@ -19,6 +23,7 @@ public static class RealtimeEndpoints
         builder.Services.AddSingleton<HubLifetimeManager<RealtimeHub>>(services => services.GetRequiredService<RealtimeConnections>());
         builder.Services.AddSingleton<Subscribers>();
         builder.Services.AddSingleton<HubCallLimiter>();
+        builder.Services.AddSingleton<HubServerFailureFilter>();
         builder.Services.AddSingleton<RealtimeMetrics>();
         builder.Services.AddHostedService<ChangeFanout>();
         builder.Services.AddSingleton<RoleChanges>();

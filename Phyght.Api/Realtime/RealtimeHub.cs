@@ -62,7 +62,13 @@ public sealed class RealtimeHub(
         }
         var wasSubscribed = subscriber.IsSubscribedTo(videoId);
         await SubscribeAndReplayAsync(subscriber, videoId, after, staff,
-            subscribe: () => subscriber.Subscribe(videoId) ? true : throw TooManySubscriptions(),
+            subscribe: () =>
+            {
+                if (!subscriber.Subscribe(videoId))
+                {
+                    throw TooManySubscriptions();
+                }
+            },
             restore: () =>
             {
                 if (!wasSubscribed)
@@ -103,7 +109,7 @@ public sealed class RealtimeHub(
     /// (live changes past the gap would move its last seq beyond what it missed). A call that fails
     /// <paramref name="restore"/>s the subscription as it was.
     /// </summary>
-    private async Task SubscribeAndReplayAsync(Subscriber subscriber, Guid? videoId, long after, bool staff, Func<bool> subscribe, Action restore, Action end)
+    private async Task SubscribeAndReplayAsync(Subscriber subscriber, Guid? videoId, long after, bool staff, Action subscribe, Action restore, Action end)
     {
         var ct = Context.ConnectionAborted;
         await subscriber.HoldSendsAsync(ct);
